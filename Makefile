@@ -1,0 +1,55 @@
+# One-command entry points. Each target creates (or reuses) the virtual
+# environment in $(VENV) from requirements.txt before doing its job.
+#
+#   make book     build the HTML book in full mode  -> _build/html/index.html
+#   make test     unit tests + every chapter in quick mode + strict book build
+#   make lab      open the chapters in JupyterLab
+#   make run NB=00_datasets P="-p device cuda"   run one chapter with papermill
+#
+# Set LAAIC_DATA_ROOT to a local copy of the datasets to avoid downloads.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv book book-quick test unit notebooks lab run clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Full mode: what a reader sees. The execution cache lives in _build/.jupyter_cache.
+book: venv
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Quick mode, in its own build folder so it never shares cached results with
+# the full build: _build/quick/_build/html.
+book-quick: venv
+	LAAIC_QUICK=1 $(BIN)/jupyter-book build . --path-output _build/quick -W -n --keep-going
+
+unit: venv
+	$(BIN)/python -m pytest tests
+
+notebooks: venv
+	LAAIC_QUICK=1 $(BIN)/python -m pytest --nbval-lax book
+
+test: venv
+	VENV=$(VENV) bash tools/run_tests.sh
+
+lab: venv
+	$(BIN)/jupyter lab book
+
+# Papermill run of one chapter: make run NB=00_datasets P="-p device cuda -p quick False"
+NB ?= 00_datasets
+P ?=
+run: venv
+	@mkdir -p _build/runs
+	$(BIN)/papermill book/$(NB).ipynb _build/runs/$(NB).ipynb --cwd book $(P)
+
+clean:
+	rm -rf _build

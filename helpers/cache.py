@@ -1,0 +1,122 @@
+"""The cache of derived files: decoded datasets and trained checkpoints.
+
+Introduced in the chapter "The datasets". Everything the book derives goes
+under one directory (:func:`helpers.config.cache_dir`), and every file is
+written atomically: first to a temporary file in the same directory, then
+renamed over the final name. A run interrupted half-way (Ctrl-C, a killed
+kernel, a full disk) therefore never leaves a half-written file that a later
+run would load.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import cache_dir
+
+__all__ = ["CacheError", "ensure_dir", "atomic_write", "cache_key", "cache_path"]
+
+
+class CacheError(OSError):
+    """The cache directory cannot be created or written to."""
+
+
+_FIX = (
+    "Point the cache somewhere writable with the environment variable LAAIC_CACHE_DIR "
+    "or helpers.set_cache_dir(path)"
+)
+
+
+def _explain(err: OSError, where: Path) -> CacheError:
+    if err.errno == errno.ENOSPC:
+        what = f"the disk holding the cache directory {where} is full"
+        fix = "Free some space, or point the cache at another disk with LAAIC_CACHE_DIR or helpers.set_cache_dir(path)."
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = f"the cache directory {where} is not writable ({os.strerror(err.errno)})"
+        fix = _FIX + "."
+    elif err.errno in (errno.ENOTDIR, errno.EEXIST):
+        what = f"the cache path {where} exists but is not a directory"
+        fix = _FIX + ", or remove that file."
+    else:
+        what = f"could not write to the cache directory {where}: {err}"
+        fix = _FIX + "."
+    return CacheError(err.errno or 0, f"{what}. {fix}")
+
+
+def ensure_dir(sub: str | None = None) -> Path:
+    """Create (if needed) and return ``cache_dir()/sub``, checking it is writable.
+
+    Raises
+    ------
+    CacheError
+        If the directory cannot be created or written to, with the fix.
+    """
+    path = cache_dir() if sub is None else cache_dir() / sub
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
+        # A probe file: mkdir succeeds on a read-only directory that exists.
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except FileExistsError as err:
+        raise _explain(err, path) from None
+    except OSError as err:
+        raise _explain(err, path) from None
+    return path
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:
+    """Write a file atomically.
+
+    ``write(tmp)`` must write the whole content to the temporary path ``tmp``;
+    only when it returns without error is ``tmp`` renamed to ``path``. On any
+    error (including KeyboardInterrupt) the temporary file is removed and the
+    previous content of ``path``, if any, is left untouched.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as err:
+        raise _explain(err, path.parent) from None
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600; give the file the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise _explain(err, path.parent) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def cache_key(**parts: Any) -> str:
+    """A short stable hash of everything that determines a derived file.
+
+    The parts are serialised as sorted JSON (non-JSON values through ``str``),
+    so the same inputs give the same key in every session.
+    """
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cache_path(sub: str, name: str) -> Path:
+    """``cache_dir()/sub/name``, with ``sub`` created and checked writable."""
+    return ensure_dir(sub) / name

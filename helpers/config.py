@@ -1,0 +1,213 @@
+"""Run-time configuration shared by every chapter.
+
+Introduced in the chapter "The datasets" and used by all later ones. One place
+decides four things:
+
+* **quick mode** versus full mode. Full mode (the default) is what a reader
+  runs; quick mode shrinks every chapter so that continuous integration stays
+  inside its time limit. It is switched on by the environment variable
+  ``LAAIC_QUICK=1`` or by passing ``quick=True`` to :func:`setup`.
+* **the device**: ``"auto"`` picks CUDA when PyTorch sees a GPU, else the CPU.
+  Asking for ``"cuda"`` on a machine without one is an error, not a silent
+  fall-back, so that a timing labelled "GPU" always is one.
+* **seeding**: :func:`seed_everything` is the only place that seeds Python,
+  NumPy and PyTorch.
+* **the cache directory** for derived files (decoded datasets, checkpoints):
+  ``$LAAIC_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/laaic`` or
+  ``~/.cache/laaic``; always outside the source tree unless you put it there.
+
+Environment variables read here (all optional):
+
+``LAAIC_QUICK``      ``1``/``true``/``yes`` turns quick mode on.
+``LAAIC_DEVICE``     default device when a chapter says ``device="auto"``.
+``LAAIC_CACHE_DIR``  where derived files go.
+``LAAIC_DATA_ROOT``  a local copy of the datasets (read by :mod:`helpers.data`).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "Config",
+    "setup",
+    "is_quick",
+    "get_device",
+    "seed_everything",
+    "cache_dir",
+    "set_cache_dir",
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+# Set by set_cache_dir(); takes precedence over the environment.
+_cache_dir_override: Path | None = None
+
+
+def _env_flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(
+        f"environment variable {name}={os.environ[name]!r} is not understood; "
+        f"use one of {sorted(_TRUE)} to switch it on or unset it."
+    )
+
+
+def is_quick(quick: bool | None = None) -> bool:
+    """Return whether quick mode is on.
+
+    Parameters
+    ----------
+    quick : bool or None
+        ``True``/``False`` force the mode; ``None`` (the default in every
+        chapter's ``parameters`` cell) follows ``$LAAIC_QUICK``.
+    """
+    if quick is None:
+        return _env_flag("LAAIC_QUICK")
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be True, False or None, not {quick!r}.")
+    return quick
+
+
+def get_device(device: str | torch.device | None = "auto") -> torch.device:
+    """Resolve a device request to a :class:`torch.device`.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device or None
+        ``"auto"`` (or ``None``) uses ``$LAAIC_DEVICE`` when set, otherwise
+        CUDA when available, otherwise the CPU.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown, or CUDA is requested but not available.
+    """
+    if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
+        env = os.environ.get("LAAIC_DEVICE", "").strip()
+        if env and env.lower() != "auto":
+            return get_device(env)
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(device, torch.device):
+        name = str(device)
+    elif isinstance(device, str):
+        name = device.strip().lower()
+    else:
+        raise TypeError(
+            f"device must be a string such as 'auto', 'cpu' or 'cuda', not {type(device).__name__}."
+        )
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={name!r} was requested but PyTorch sees no CUDA GPU on this machine "
+                "(torch.cuda.is_available() is False). Use device='auto' to fall back to the "
+                "CPU, or device='cpu'."
+            )
+        dev = torch.device(name)
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={name!r} was requested but only {torch.cuda.device_count()} CUDA "
+                "device(s) exist; use 'cuda' or 'cuda:0'."
+            )
+        return dev
+    raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'.")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch (CPU and CUDA) and return a generator.
+
+    The returned :class:`torch.Generator` is seeded with the same value and is
+    what helpers use for shuffling, so that a chapter run twice gives the same
+    numbers.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, not {seed!r}.")
+    seed = int(seed)
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}.")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    # Deterministic cuDNN kernels: a little slower, but reruns match.
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    return torch.Generator().manual_seed(seed)
+
+
+def _default_cache_dir() -> Path:
+    env = os.environ.get("LAAIC_CACHE_DIR", "").strip()
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "laaic"
+
+
+def cache_dir() -> Path:
+    """The directory for derived files (it is not created here)."""
+    return _cache_dir_override if _cache_dir_override is not None else _default_cache_dir()
+
+
+def set_cache_dir(path: str | os.PathLike | None) -> Path:
+    """Use ``path`` as the cache directory for this Python session.
+
+    ``None`` goes back to the default (``$LAAIC_CACHE_DIR`` or ``~/.cache/laaic``).
+    """
+    global _cache_dir_override
+    if path is None:
+        _cache_dir_override = None
+    elif isinstance(path, (str, os.PathLike)):
+        _cache_dir_override = Path(path).expanduser().resolve()
+    else:
+        raise TypeError(f"cache directory must be a path, not {type(path).__name__}.")
+    return cache_dir()
+
+
+@dataclass(frozen=True)
+class Config:
+    """What :func:`setup` decided for a chapter run."""
+
+    quick: bool
+    device: torch.device
+    seed: int
+
+    def pick(self, full: Any, quick: Any) -> Any:
+        """``full`` in full mode, ``quick`` in quick mode.
+
+        Chapters write ``epochs = cfg.pick(epochs, quick=1)`` so that the
+        parameters cell keeps the full-scale value a reader sees.
+        """
+        return quick if self.quick else full
+
+    def describe(self) -> str:
+        mode = "quick (CI) mode" if self.quick else "full mode"
+        dev = self.device.type.upper()
+        if self.device.type == "cuda":
+            dev += f" ({torch.cuda.get_device_name(self.device)})"
+        return f"{mode} on {dev}, seed {self.seed}, torch {torch.__version__}"
+
+
+def setup(quick: bool | None = None, device: str | torch.device | None = "auto", seed: int = 0) -> Config:
+    """Resolve the run configuration of a chapter and seed everything.
+
+    Every chapter calls this right after its ``parameters`` cell::
+
+        cfg = helpers.setup(quick=quick, device=device, seed=seed)
+    """
+    quick = is_quick(quick)
+    dev = get_device(device)
+    seed_everything(seed)  # validates the seed too
+    return Config(quick=quick, device=dev, seed=int(seed))

@@ -1,0 +1,549 @@
+"""MNIST, Fashion-MNIST and CIFAR-10 as in-memory tensors.
+
+Introduced in the chapter "The datasets"; every chapter that trains a network
+loads its data through :func:`load`.
+
+Where the data comes from, in this order:
+
+1. **A data root you set**: the ``root=`` argument, else the environment
+   variable ``LAAIC_DATA_ROOT``. It must hold torchvision's layout
+   (``MNIST/raw/``, ``FashionMNIST/raw/`` with the four IDX files, optionally
+   gzipped; ``cifar-10-batches-py/`` for CIFAR-10) or, for CIFAR-10, the
+   ImageFolder layout ``CIFAR10-jpeg/{train,test}/{class}/*.jpg`` of the
+   offline mirror. When a root is set, nothing is downloaded: a missing file is
+   an error that says which one.
+2. **torchvision's download** into ``<cache>/datasets`` when no root is set.
+
+The data root is only ever read. Decoding the 60,000 CIFAR-10 JPEGs of the
+mirror happens once; the decoded arrays are cached under ``<cache>/datasets``.
+CIFAR-10 from the JPEG mirror is a lossy re-encoding of the original, so
+:attr:`ImageData.exact` is ``False`` and :attr:`ImageData.source` says so:
+report it beside any CIFAR-10 result.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .cache import atomic_write, cache_key, ensure_dir
+
+__all__ = [
+    "DATASETS",
+    "ImageData",
+    "DataUnavailableError",
+    "canonical_name",
+    "data_root",
+    "load",
+    "load_splits",
+    "stratified_indices",
+    "read_idx",
+]
+
+SPLITS = ("train", "test")
+
+# Canonical name -> (torchvision folder, class names, image shape C,H,W, split sizes)
+DATASETS: dict[str, dict] = {
+    "mnist": {
+        "title": "MNIST",
+        "folder": "MNIST",
+        "classes": tuple(str(d) for d in range(10)),
+        "shape": (1, 28, 28),
+        "sizes": {"train": 60_000, "test": 10_000},
+    },
+    "fashion-mnist": {
+        "title": "Fashion-MNIST",
+        "folder": "FashionMNIST",
+        "classes": (
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+        "shape": (1, 28, 28),
+        "sizes": {"train": 60_000, "test": 10_000},
+    },
+    "cifar10": {
+        "title": "CIFAR-10",
+        "folder": "cifar-10-batches-py",
+        "classes": (
+            "airplane", "automobile", "bird", "cat", "deer",
+            "dog", "frog", "horse", "ship", "truck",
+        ),
+        "shape": (3, 32, 32),
+        "sizes": {"train": 50_000, "test": 10_000},
+    },
+}
+
+_ALIASES = {
+    "mnist": "mnist",
+    "fashion-mnist": "fashion-mnist", "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
+    "cifar10": "cifar10", "cifar-10": "cifar10", "cifar_10": "cifar10",
+}
+
+_IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+JPEG_FOLDER = "CIFAR10-jpeg"
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A dataset could neither be found locally nor downloaded."""
+
+
+@dataclass
+class ImageData:
+    """A split of a dataset held in memory.
+
+    Attributes
+    ----------
+    images : torch.Tensor
+        ``(N, C, H, W)`` float32; pixel values in [0, 1], or standardised
+        per channel when loaded with ``normalize=True``.
+    labels : torch.Tensor
+        ``(N,)`` int64 class indices.
+    classes : tuple of str
+        Class names, indexed by label.
+    name, split : str
+        Canonical dataset name (``"mnist"``, ``"fashion-mnist"``, ``"cifar10"``)
+        and ``"train"`` or ``"test"``.
+    source : str
+        Where the pixels came from, in words; quote it with results.
+    exact : bool
+        ``False`` when the pixels differ from the official release (the
+        CIFAR-10 JPEG mirror).
+    mean, std : tuple of float
+        Per-channel statistics of the training split used for normalisation
+        (``(0.0,)``/``(1.0,)`` per channel when not normalised).
+    fingerprint : dict
+        Everything that determines the content; used to key checkpoints.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    classes: tuple
+    name: str
+    split: str
+    source: str
+    exact: bool
+    mean: tuple = (0.0,)
+    std: tuple = (1.0,)
+    fingerprint: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"ImageData({self.title!r}, split={self.split!r}, n={len(self)}, "
+            f"shape={tuple(self.images.shape[1:])}, source={self.source!r})"
+        )
+
+    @property
+    def title(self) -> str:
+        """Human-readable dataset name."""
+        return DATASETS[self.name]["title"]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def class_counts(self) -> np.ndarray:
+        """Number of examples per class, as a NumPy array of length ``num_classes``."""
+        return np.bincount(self.labels.numpy(), minlength=self.num_classes)
+
+    def denormalize(self, images: torch.Tensor | None = None) -> torch.Tensor:
+        """Undo the normalisation, giving pixel values in [0, 1] (for display)."""
+        x = self.images if images is None else images
+        mean = torch.tensor(self.mean, dtype=x.dtype).view(1, -1, 1, 1)
+        std = torch.tensor(self.std, dtype=x.dtype).view(1, -1, 1, 1)
+        return x * std + mean
+
+
+def canonical_name(name: str) -> str:
+    """Map a dataset name such as ``"FashionMNIST"`` or ``"cifar-10"`` to its canonical form."""
+    if not isinstance(name, str):
+        raise TypeError(f"dataset name must be a string, not {type(name).__name__}.")
+    key = name.strip().lower()
+    if key not in _ALIASES:
+        raise ValueError(
+            f"unknown dataset {name!r}; choose one of 'mnist', 'fashion-mnist' or 'cifar10'."
+        )
+    return _ALIASES[key]
+
+
+def _check_split(split: str) -> str:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use 'train' or 'test'.")
+    return split
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path | None:
+    """The data root to read from: ``root`` if given, else ``$LAAIC_DATA_ROOT``, else ``None``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a root is set but does not exist or is not a directory.
+    """
+    where = "the root= argument"
+    if root is None:
+        env = os.environ.get("LAAIC_DATA_ROOT", "").strip()
+        if not env:
+            return None
+        root, where = env, "the environment variable LAAIC_DATA_ROOT"
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"the data root {str(path)!r} (from {where}) does not exist. Set it to the folder "
+            "that holds MNIST/, FashionMNIST/ and CIFAR10-jpeg/ (or cifar-10-batches-py/), "
+            "for example ../shared/datasets, or unset it to download the datasets instead."
+        )
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"the data root {str(path)!r} (from {where}) is a file, not a folder. Set it to "
+            "the folder that holds MNIST/, FashionMNIST/ and CIFAR10-jpeg/."
+        )
+    return path.resolve()
+
+
+# --------------------------------------------------------------------------- IDX
+
+def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
+    """Read an IDX file (MNIST's format, optionally gzipped) into a uint8 array.
+
+    The magic number, the data type and the size stated in the header are all
+    checked, so a truncated or corrupt file is reported rather than misread.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a well-formed unsigned-byte IDX file of ``ndim``
+        dimensions.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as err:  # gzip raises these on a damaged archive
+        raise ValueError(f"cannot read IDX file {path}: {err}. Replace it with a fresh copy.") from None
+    fix = "The file is truncated or corrupt; replace it with a fresh copy (e.g. delete it and download again)."
+    if len(raw) < 4:
+        raise ValueError(f"IDX file {path} is only {len(raw)} bytes long. {fix}")
+    zero, dtype_code, dims = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08:
+        raise ValueError(
+            f"IDX file {path} has magic number 0x{raw[:4].hex()}, not an unsigned-byte IDX "
+            f"magic number (0x00000801 for labels, 0x00000803 for images). {fix}"
+        )
+    if ndim is not None and dims != ndim:
+        raise ValueError(
+            f"IDX file {path} holds a {dims}-dimensional array where {ndim} dimensions were "
+            f"expected (magic 0x{raw[:4].hex()}); are the image and label files swapped? {fix}"
+        )
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise ValueError(f"IDX file {path} ends inside its header ({len(raw)} bytes). {fix}")
+    shape = struct.unpack(">" + "I" * dims, raw[4:header])
+    expected = header + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected:
+        raise ValueError(
+            f"IDX file {path} should be {expected:,} bytes for shape {shape} but is "
+            f"{len(raw):,} bytes. {fix}"
+        )
+    # bytearray: a writable buffer, so torch.from_numpy needs no copy and warns not
+    return np.frombuffer(bytearray(raw), dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find_idx(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / (stem + ".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_idx_split(raw_dir: Path, name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    stems = _IDX_FILES[split]
+    found = [_find_idx(raw_dir, s) for s in stems]
+    missing = [s for s, f in zip(stems, found) if f is None]
+    if missing:
+        raise FileNotFoundError(
+            f"{DATASETS[name]['title']} {split} split: missing {', '.join(missing)} in {raw_dir}. "
+            "The data root must follow torchvision's layout "
+            f"(<root>/{DATASETS[name]['folder']}/raw/<file>, optionally .gz); copy the missing "
+            "files there, or unset LAAIC_DATA_ROOT to download the dataset instead."
+        )
+    images = read_idx(found[0], ndim=3)
+    labels = read_idx(found[1], ndim=1)
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"{found[0].name} holds {images.shape[0]:,} images but {found[1].name} holds "
+            f"{labels.shape[0]:,} labels; one of them is corrupt or from another release. "
+            "Replace both with fresh copies."
+        )
+    if images.shape[1:] != (28, 28):
+        raise ValueError(f"{found[0]} holds images of shape {images.shape[1:]}, not 28x28. Replace it.")
+    if labels.size and labels.max() >= 10:
+        raise ValueError(f"{found[1]} holds label {labels.max()}; labels must be 0-9. Replace it.")
+    return images[:, None, :, :], labels.astype(np.int64)
+
+
+# ----------------------------------------------------------------------- sources
+
+def _download(name: str, split: str) -> Path:
+    """Download with torchvision into the cache and return the folder it used."""
+    import torchvision
+
+    target = ensure_dir("datasets")
+    cls = {"mnist": torchvision.datasets.MNIST,
+           "fashion-mnist": torchvision.datasets.FashionMNIST,
+           "cifar10": torchvision.datasets.CIFAR10}[name]
+    try:
+        cls(root=str(target), train=(split == "train"), download=True)
+    except Exception as err:  # URLError, HTTPError, RuntimeError('Error downloading ...')
+        raise DataUnavailableError(
+            f"could not download {DATASETS[name]['title']} into {target} ({type(err).__name__}: "
+            f"{err}). Without internet access, point the book at a local copy: set the "
+            "environment variable LAAIC_DATA_ROOT (or pass root=) to a folder in torchvision's "
+            "layout, such as the offline mirror ../shared/datasets."
+        ) from None
+    return target
+
+
+def _load_cifar_batches(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    import torchvision
+
+    try:
+        ds = torchvision.datasets.CIFAR10(root=str(folder), train=(split == "train"), download=False)
+    except RuntimeError as err:
+        raise FileNotFoundError(
+            f"CIFAR-10 in {folder / 'cifar-10-batches-py'} is incomplete or corrupt "
+            f"(torchvision: {err}). Replace that folder with a fresh copy of the official "
+            "python batches, or use the ImageFolder mirror CIFAR10-jpeg/."
+        ) from None
+    images = np.ascontiguousarray(ds.data.transpose(0, 3, 1, 2))
+    return images, np.asarray(ds.targets, dtype=np.int64)
+
+
+def _decode_jpeg_folder(folder: Path, classes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Decode an ImageFolder tree of CIFAR-10 JPEGs, with the cache in front."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    present = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if present != sorted(classes):
+        missing = sorted(set(classes) - set(present))
+        extra = sorted(set(present) - set(classes))
+        raise FileNotFoundError(
+            f"{folder} should hold one folder per CIFAR-10 class ({', '.join(classes)}); "
+            f"missing: {missing or 'none'}, unexpected: {extra or 'none'}. Copy the mirror's "
+            "CIFAR10-jpeg folder again."
+        )
+    files, labels = [], []
+    for label, cls in enumerate(classes):  # CIFAR-10's order == alphabetical order
+        these = sorted((folder / cls).glob("*.jpg"))
+        files += these
+        labels += [label] * len(these)
+    if not files:
+        raise FileNotFoundError(f"no .jpg files under {folder}; copy the mirror again.")
+    stat = [(f.stat().st_size, int(f.stat().st_mtime)) for f in files]
+    key = cache_key(folder=str(folder), n=len(files), stat=cache_key(s=stat))
+    cached = ensure_dir("datasets") / f"cifar10-jpeg-{folder.name}-{key}.npz"
+    if cached.is_file():
+        try:
+            with np.load(cached) as z:
+                return z["images"], z["labels"]
+        except Exception:  # a damaged cache file is rebuilt, never trusted
+            pass
+    images = np.empty((len(files), 3, 32, 32), dtype=np.uint8)
+
+    def decode(i: int) -> None:
+        try:
+            with Image.open(files[i]) as im:
+                arr = np.asarray(im.convert("RGB"))
+        except (OSError, SyntaxError) as err:  # PIL's errors for damaged files
+            raise ValueError(f"{files[i]} could not be decoded ({err}); copy the mirror again.") from None
+        if arr.shape != (32, 32, 3):
+            raise ValueError(f"{files[i]} is {arr.shape[1]}x{arr.shape[0]}, not a 32x32 CIFAR-10 image.")
+        images[i] = arr.transpose(2, 0, 1)
+
+    # PIL releases the GIL while decoding, so threads use every core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(decode, range(len(files)), chunksize=512))
+    labels_arr = np.asarray(labels, dtype=np.int64)
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object, so savez keeps our name
+            np.savez(fh, images=images, labels=labels_arr)
+
+    atomic_write(cached, write)
+    return images, labels_arr
+
+
+@lru_cache(maxsize=8)
+def _raw(name: str, split: str, root: str | None) -> tuple[np.ndarray, np.ndarray, str, bool]:
+    """uint8 images (N, C, H, W), int64 labels, a description and exactness."""
+    title = DATASETS[name]["title"]
+    if root is not None:
+        base = Path(root)
+        if name in ("mnist", "fashion-mnist"):
+            raw_dir = base / DATASETS[name]["folder"] / "raw"
+            if not raw_dir.is_dir():
+                raise FileNotFoundError(
+                    f"the data root {base} has no {DATASETS[name]['folder']}/raw folder for "
+                    f"{title}. Copy it there in torchvision's layout, point LAAIC_DATA_ROOT at "
+                    "a folder that has it (e.g. ../shared/datasets), or unset it to download."
+                )
+            images, labels = _read_idx_split(raw_dir, name, split)
+            return images, labels, f"{title} IDX files from the data root {base}", True
+        if (base / "cifar-10-batches-py").is_dir():
+            images, labels = _load_cifar_batches(base, split)
+            return images, labels, f"official CIFAR-10 python batches from the data root {base}", True
+        jpeg = base / JPEG_FOLDER / split
+        if jpeg.is_dir():
+            images, labels = _decode_jpeg_folder(jpeg, DATASETS[name]["classes"])
+            return (images, labels,
+                    f"the CIFAR-10 JPEG mirror at {base / JPEG_FOLDER} (a lossy re-encoding: "
+                    "pixel values differ slightly from the official release)", False)
+        raise FileNotFoundError(
+            f"the data root {base} holds neither cifar-10-batches-py/ nor {JPEG_FOLDER}/{split}/ "
+            "for CIFAR-10. Copy one of them there, point LAAIC_DATA_ROOT elsewhere, or unset it "
+            "to download."
+        )
+    target = _download(name, split)
+    if name == "cifar10":
+        images, labels = _load_cifar_batches(target, split)
+    else:
+        images, labels = _read_idx_split(target / DATASETS[name]["folder"] / "raw", name, split)
+    return images, labels, f"{title} downloaded by torchvision into {target}", True
+
+
+# ------------------------------------------------------------------------ public
+
+def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of a stratified random subset of ``n`` examples, sorted.
+
+    Each class keeps (to within one example) its share of the whole.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    total = labels.shape[0]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"subset size must be an integer, not {n!r}.")
+    if n <= 0:
+        raise ValueError(f"subset size must be positive, got {n}.")
+    if n > total:
+        raise ValueError(
+            f"subset of {n:,} examples requested but the split has only {total:,}; "
+            f"ask for at most {total:,} (or subset=None for all)."
+        )
+    if n == total:
+        return np.arange(total)
+    n_classes = np.unique(labels).size
+    if n < n_classes:
+        raise ValueError(
+            f"a stratified subset needs at least one example per class: ask for at least "
+            f"{n_classes} examples, not {n}."
+        )
+    idx, _ = train_test_split(np.arange(total), train_size=int(n), stratify=labels, random_state=seed)
+    return np.sort(idx)
+
+
+@lru_cache(maxsize=8)
+def _train_stats(name: str, root: str | None, grayscale: bool) -> tuple[tuple, tuple]:
+    images, *_ = _raw(name, "train", root)
+    x = torch.from_numpy(images).float().div_(255)
+    if grayscale and x.shape[1] == 3:
+        from torchvision.transforms.functional import rgb_to_grayscale
+        x = rgb_to_grayscale(x)
+    mean = x.mean(dim=(0, 2, 3))
+    std = x.std(dim=(0, 2, 3))
+    return tuple(float(m) for m in mean), tuple(float(s) for s in std)
+
+
+def load(
+    name: str,
+    split: str = "train",
+    *,
+    root: str | os.PathLike | None = None,
+    grayscale: bool = False,
+    subset: int | None = None,
+    normalize: bool = False,
+    seed: int = 0,
+) -> ImageData:
+    """Load one split of a dataset as in-memory tensors.
+
+    Parameters
+    ----------
+    name : {"mnist", "fashion-mnist", "cifar10"}
+        The dataset (aliases such as ``"FashionMNIST"`` and ``"cifar-10"`` work).
+    split : {"train", "test"}
+    root : path, optional
+        A local copy of the datasets; defaults to ``$LAAIC_DATA_ROOT``, and to
+        downloading with torchvision when neither is set.
+    grayscale : bool
+        Convert colour images to one luma channel (ITU-R 601, as
+        ``torchvision.transforms.functional.rgb_to_grayscale``). No effect on
+        MNIST and Fashion-MNIST.
+    subset : int, optional
+        Keep a stratified random subset of this many examples (chosen by
+        ``seed``).
+    normalize : bool
+        Standardise each channel with the mean and standard deviation of the
+        *training* split (so train and test share one transformation).
+    seed : int
+        Seed of the subset choice.
+
+    Returns
+    -------
+    ImageData
+    """
+    name = canonical_name(name)
+    _check_split(split)
+    if not isinstance(grayscale, bool) or not isinstance(normalize, bool):
+        raise TypeError("grayscale and normalize must be True or False.")
+    base = data_root(root)
+    root_key = None if base is None else str(base)
+    images, labels, source, exact = _raw(name, split, root_key)
+    idx = None
+    if subset is not None:
+        idx = stratified_indices(labels, subset, seed=seed)
+        images, labels = images[idx], labels[idx]
+    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
+    gray = grayscale and x.shape[1] == 3
+    if gray:
+        from torchvision.transforms.functional import rgb_to_grayscale
+        x = rgb_to_grayscale(x)
+    channels = x.shape[1]
+    mean, std = (0.0,) * channels, (1.0,) * channels
+    if normalize:
+        mean, std = _train_stats(name, root_key, gray)
+        x = (x - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
+    fingerprint = {
+        "dataset": name, "split": split, "exact": exact, "n_total": int(len(_raw(name, split, root_key)[1])),
+        "subset": None if subset is None else int(subset), "subset_seed": None if subset is None else int(seed),
+        "grayscale": gray, "normalize": normalize,
+    }
+    return ImageData(
+        images=x.contiguous(), labels=torch.from_numpy(np.array(labels, dtype=np.int64)),
+        classes=DATASETS[name]["classes"], name=name, split=split, source=source, exact=exact,
+        mean=tuple(mean), std=tuple(std), fingerprint=fingerprint,
+    )
+
+
+def load_splits(name: str, *, train_subset: int | None = None, test_subset: int | None = None,
+                **kwargs) -> tuple[ImageData, ImageData]:
+    """Load the train and test splits with the same options; see :func:`load`."""
+    train = load(name, "train", subset=train_subset, **kwargs)
+    test = load(name, "test", subset=test_subset, **kwargs)
+    return train, test

@@ -1,0 +1,93 @@
+"""Figures shared by several chapters.
+
+Introduced in the chapter "The datasets". Functions return the Matplotlib
+figure so a chapter can save or further annotate it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .data import ImageData, stratified_indices
+
+__all__ = ["to_display", "image_grid", "class_count_bars"]
+
+
+def to_display(images: torch.Tensor) -> np.ndarray:
+    """Turn ``(N, C, H, W)`` tensors in [0, 1] into arrays ``imshow`` accepts.
+
+    One channel gives ``(N, H, W)`` (draw with a gray colour map), three give
+    ``(N, H, W, 3)``. Values are clipped to [0, 1].
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
+        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+        raise ValueError(f"expected a tensor of shape (N, 1 or 3, H, W), got {shape}.")
+    x = images.detach().cpu().float().clamp(0, 1).numpy()
+    return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
+
+
+def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str | None = None,
+               ax_size: float = 0.9):
+    """A grid with one row per class and ``per_class`` random examples in each row.
+
+    Parameters
+    ----------
+    data : ImageData
+    per_class : int
+        Examples shown per class (columns).
+    seed : int
+        Which examples are drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
+        raise ValueError(f"per_class must be a positive integer, got {per_class!r}.")
+    labels = data.labels.numpy()
+    rng = np.random.default_rng(seed)
+    k = data.num_classes
+    label_w, title_h = 1.3, 0.4  # inches for the class names and the title
+    width, height = label_w + per_class * ax_size, title_h + k * ax_size
+    fig, axes = plt.subplots(k, per_class, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(left=label_w / width, right=0.995, bottom=0.005,
+                        top=1 - title_h / height, wspace=0.04, hspace=0.04)
+    pixels = to_display(data.denormalize())
+    cmap = "gray" if pixels.ndim == 3 else None
+    for c in range(k):
+        pool = np.flatnonzero(labels == c)
+        if pool.size == 0:
+            raise ValueError(f"class {data.classes[c]!r} has no examples in this {data.split} split.")
+        pick = rng.choice(pool, size=min(per_class, pool.size), replace=False)
+        for j in range(per_class):
+            ax = axes[c, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ax.spines.values():
+                side.set_visible(False)
+            if j < pick.size:
+                ax.imshow(pixels[pick[j]], cmap=cmap, vmin=0, vmax=1)
+        axes[c, 0].set_ylabel(data.classes[c], rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle(title or f"{data.title} ({data.split} split)", y=1 - 0.08 / height, va="top")
+    return fig
+
+
+def class_count_bars(datasets: dict, *, ax=None):
+    """Grouped bar chart of class counts; ``datasets`` maps a label to an ImageData."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3))
+    names = list(datasets)
+    width = 0.8 / max(len(names), 1)
+    for i, label in enumerate(names):
+        counts = datasets[label].class_counts()
+        ax.bar(np.arange(counts.size) + (i - (len(names) - 1) / 2) * width, counts, width, label=label)
+    first = datasets[names[0]]
+    ax.set_xticks(np.arange(first.num_classes), first.classes, rotation=30, ha="right")
+    ax.set_ylabel("examples")
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+# Re-exported for chapters that want a class-balanced sample to plot.
+balanced_indices = stratified_indices

@@ -1,0 +1,390 @@
+"""Fitting, evaluating and cross-validating networks on in-memory tensors.
+
+Introduced in the chapter "The datasets" (as machinery) and first used in
+"Training TinyConvNet". The data stay as whole tensors on the device; an epoch
+is a random permutation sliced into batches, with no per-sample Python work.
+
+:func:`train_or_load` caches the trained weights under
+``<cache>/checkpoints``, keyed by everything that determines them (the
+architecture, the data, the seed and the training settings), so a later
+chapter reloads a model instead of training it again. Checkpoints are written
+atomically: an interrupted run leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .cache import atomic_write, cache_key, cache_path
+from .config import get_device, seed_everything
+from .data import ImageData
+
+__all__ = [
+    "History",
+    "CVResult",
+    "fit",
+    "evaluate",
+    "predict",
+    "cross_validate",
+    "train_or_load",
+    "checkpoint_path",
+]
+
+OPTIMIZERS = ("adam", "sgd", "adamw")
+
+
+@dataclass
+class History:
+    """Per-epoch record of a training run (lists indexed by epoch)."""
+
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    test_loss: list = field(default_factory=list)
+    test_acc: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+    def as_dict(self) -> dict:
+        return {k: list(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "History":
+        return cls(**{k: list(d.get(k, [])) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class CVResult:
+    """Scores of a stratified k-fold cross-validation.
+
+    ``std`` is the population standard deviation of the fold scores
+    (``numpy.std`` with ``ddof=0``, as scikit-learn users usually report it).
+    """
+
+    scores: list
+    histories: list
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.scores))
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.scores))
+
+    def __str__(self) -> str:
+        return f"{self.mean:.4f} ± {self.std:.4f} over {len(self.scores)} folds"
+
+
+def _as_tensors(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    if isinstance(data, ImageData):
+        return data.images, data.labels
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        x, y = data
+        if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor):
+            if x.shape[0] != y.shape[0]:
+                raise ValueError(
+                    f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match."
+                )
+            if x.shape[0] == 0:
+                raise ValueError(f"{what} is empty.")
+            return x, y.long()
+    raise TypeError(
+        f"{what} must be an ImageData (from helpers.data.load) or a tuple (inputs, labels) "
+        f"of tensors, not {type(data).__name__}."
+    )
+
+
+def _check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _make_optimizer(name: str, params, lr: float, weight_decay: float, momentum: float):
+    key = name.lower() if isinstance(name, str) else name
+    if key == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    if key == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    if key == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}.")
+
+
+def _progress(iterable, enabled: bool, desc: str):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, unit="epoch", leave=True)
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 1024,
+            device: str | torch.device = "auto") -> torch.Tensor:
+    """Model outputs for ``inputs``, computed in batches, returned on the CPU."""
+    batch_size = _check_positive_int("batch_size", batch_size)
+    dev = get_device(device)
+    was_training = model.training
+    model.to(dev).eval()
+    outs = [model(inputs[i:i + batch_size].to(dev, non_blocking=True)).float().cpu()
+            for i in range(0, inputs.shape[0], batch_size)]
+    model.train(was_training)
+    return torch.cat(outs)
+
+
+def evaluate(model: nn.Module, data, *, batch_size: int = 1024,
+             device: str | torch.device = "auto") -> dict:
+    """Mean cross-entropy loss and accuracy of ``model`` on ``data``.
+
+    Returns
+    -------
+    dict
+        ``{"loss": float, "accuracy": float, "predictions": LongTensor}``.
+    """
+    x, y = _as_tensors(data, "data")
+    logits = predict(model, x, batch_size=batch_size, device=device)
+    loss = nn.functional.cross_entropy(logits, y.cpu()).item()
+    pred = logits.argmax(1)
+    return {"loss": float(loss), "accuracy": float((pred == y.cpu()).float().mean()), "predictions": pred}
+
+
+def fit(
+    model: nn.Module,
+    train,
+    test=None,
+    *,
+    epochs: int = 1,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    momentum: float = 0.9,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` with cross-entropy on in-memory data.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained in place (and left on ``device``).
+    train, test : ImageData or (inputs, labels)
+        ``test`` is evaluated after every epoch when given.
+    epochs, batch_size : int
+    lr, weight_decay, momentum : float
+        ``momentum`` applies to SGD only.
+    optimizer : {"adam", "adamw", "sgd"}
+    seed : int
+        Seeds the shuffling (and everything else, via
+        :func:`helpers.config.seed_everything`).
+    device : {"auto", "cpu", "cuda"}
+    progress : bool
+        Show a progress bar (notebook widget or terminal) with the latest loss
+        and accuracy.
+
+    Returns
+    -------
+    History
+    """
+    epochs = _check_positive_int("epochs", epochs)
+    batch_size = _check_positive_int("batch_size", batch_size)
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    x, y = _as_tensors(train, "train")
+    dev = get_device(device)
+    gen = seed_everything(seed)
+    model.to(dev).train()
+    opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
+    # The whole training set moves to the device once, not batch by batch.
+    x, y = x.to(dev), y.to(dev)
+    n = x.shape[0]
+    history = History()
+    bar = _progress(range(epochs), progress, desc)
+    for _ in bar:
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n, generator=gen).to(dev)
+        total_loss = torch.zeros((), device=dev)
+        correct = torch.zeros((), device=dev, dtype=torch.long)
+        for i in range(0, n, batch_size):
+            idx = order[i:i + batch_size]
+            xb, yb = x[idx], y[idx]
+            out = model(xb)
+            loss = nn.functional.cross_entropy(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            # Accumulate on the device; one synchronisation per epoch, not per batch.
+            total_loss += loss.detach() * yb.shape[0]
+            correct += (out.detach().argmax(1) == yb).sum()
+        history.train_loss.append(float(total_loss) / n)
+        history.train_acc.append(float(correct) / n)
+        if test is not None:
+            res = evaluate(model, test, device=dev)
+            history.test_loss.append(res["loss"])
+            history.test_acc.append(res["accuracy"])
+            model.train()
+        history.seconds.append(time.perf_counter() - start)
+        if progress:
+            post = {"loss": f"{history.train_loss[-1]:.4f}", "acc": f"{history.train_acc[-1]:.4f}"}
+            if history.test_acc:
+                post["test_acc"] = f"{history.test_acc[-1]:.4f}"
+            bar.set_postfix(post)
+    model.eval()
+    return history
+
+
+def cross_validate(
+    make_model: Callable[[], nn.Module],
+    data,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    progress: bool = True,
+    **fit_kwargs,
+) -> CVResult:
+    """Stratified k-fold cross-validation of a freshly built model per fold.
+
+    Parameters
+    ----------
+    make_model : callable
+        Returns a new, untrained model; called once per fold.
+    data : ImageData or (inputs, labels)
+    k : int
+        Number of folds (at least 2, at most the size of the smallest class).
+    seed : int
+        Seeds the fold assignment and, as ``seed + fold``, each fold's training.
+    **fit_kwargs
+        Passed to :func:`fit` (``epochs``, ``batch_size``, ``lr``, ...).
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    x, y = _as_tensors(data, "data")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"k must be an integer of at least 2, got {k!r}.")
+    present = np.bincount(y.numpy())
+    smallest = int(present[present > 0].min())
+    if k > smallest:
+        raise ValueError(
+            f"k={k} folds need at least {k} examples of every class, but the rarest class has "
+            f"{smallest}; use k <= {smallest} or more data."
+        )
+    folds = StratifiedKFold(n_splits=int(k), shuffle=True, random_state=seed)
+    scores, histories = [], []
+    for fold, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y.numpy())):
+        tr_t, va_t = torch.from_numpy(tr), torch.from_numpy(va)
+        seed_everything(seed + fold)
+        model = make_model()
+        hist = fit(model, (x[tr_t], y[tr_t]), (x[va_t], y[va_t]), seed=seed + fold,
+                   progress=progress, desc=f"fold {fold + 1}/{k}", **fit_kwargs)
+        scores.append(hist.test_acc[-1])
+        histories.append(hist)
+    return CVResult(scores=scores, histories=histories)
+
+
+def _fingerprint(data) -> dict | str:
+    if data is None:
+        return None
+    if isinstance(data, ImageData):
+        return data.fingerprint
+    x, y = _as_tensors(data, "data")
+    # Plain tensors: hash their content (cheap next to training).
+    digest = hashlib.sha256()
+    for t in (x, y):
+        digest.update(str((tuple(t.shape), t.dtype)).encode())
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return {"tensors": digest.hexdigest()[:16]}
+
+
+def checkpoint_path(name: str, model: nn.Module, train, test=None, **settings) -> Path:
+    """Where :func:`train_or_load` keeps the checkpoint for these inputs."""
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"checkpoint name must be a non-empty string without '/', got {name!r}.")
+    key = cache_key(
+        name=name,
+        model=type(model).__qualname__,
+        architecture=repr(model),
+        shapes=[list(p.shape) for p in model.state_dict().values()],
+        train=_fingerprint(train),
+        test=_fingerprint(test),
+        settings=settings,
+    )
+    return cache_path("checkpoints", f"{name}-{key}.pt")
+
+
+def train_or_load(
+    make_model: Callable[[], nn.Module],
+    train,
+    test=None,
+    *,
+    name: str,
+    retrain: bool = False,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+    **fit_kwargs,
+) -> tuple[nn.Module, History, bool]:
+    """Train a model once and reload it from the cache ever after.
+
+    Parameters
+    ----------
+    make_model : callable
+        Returns a new, untrained model.
+    train, test : ImageData or (inputs, labels)
+    name : str
+        A short name for the file (e.g. ``"tinyconvnet-mnist"``).
+    retrain : bool
+        Ignore (and replace) a cached checkpoint.
+    device : {"auto", "cpu", "cuda"}
+        Where to train, and where the returned model lives. Not part of the
+        cache key: a model trained on a GPU is reloaded on the CPU.
+    **fit_kwargs
+        Passed to :func:`fit`; all of them (epochs, lr, seed, ...) are part of
+        the cache key.
+
+    Returns
+    -------
+    model, history, loaded
+        ``loaded`` is ``True`` when the weights came from the cache.
+    """
+    dev = get_device(device)
+    settings = {"epochs": 1, "batch_size": 128, "lr": 1e-3, "optimizer": "adam",
+                "weight_decay": 0.0, "momentum": 0.9, "seed": 0}
+    unknown = set(fit_kwargs) - set(settings)
+    if unknown:
+        raise TypeError(f"unknown training setting(s) {sorted(unknown)}; known: {sorted(settings)}.")
+    settings.update(fit_kwargs)
+    seed_everything(settings["seed"])
+    model = make_model()
+    path = checkpoint_path(name, model, train, test, **settings)
+    if path.is_file() and not retrain:
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            model.load_state_dict(blob["state_dict"])
+            return model.to(dev).eval(), History.from_dict(blob["history"]), True
+        except Exception as err:  # keep the damaged file for inspection, then retrain
+            aside = path.with_name(path.name + f".damaged-{int(time.time())}")
+            path.rename(aside)
+            warnings.warn(f"checkpoint {path} could not be loaded ({err}); moved it to {aside} "
+                          "and training again.", stacklevel=2)
+    history = fit(model, train, test, device=dev, progress=progress, desc=name, **settings)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    blob = {"state_dict": state, "history": history.as_dict(),
+            "meta": {"name": name, "device": str(dev), "torch": str(torch.__version__),
+                     "settings": settings}}
+    atomic_write(path, lambda tmp: torch.save(blob, tmp))
+    return model.eval(), history, False

@@ -1,0 +1,110 @@
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import helpers
+from helpers import config
+
+
+def test_quick_mode_follows_environment(monkeypatch):
+    monkeypatch.delenv("LAAIC_QUICK", raising=False)
+    assert config.is_quick() is False
+    for value in ("1", "true", "YES", "on"):
+        monkeypatch.setenv("LAAIC_QUICK", value)
+        assert config.is_quick() is True
+    monkeypatch.setenv("LAAIC_QUICK", "0")
+    assert config.is_quick() is False
+    # an explicit argument wins over the environment
+    monkeypatch.setenv("LAAIC_QUICK", "1")
+    assert config.is_quick(False) is False
+
+
+def test_quick_mode_rejects_garbage(monkeypatch):
+    monkeypatch.setenv("LAAIC_QUICK", "maybe")
+    with pytest.raises(ValueError, match="LAAIC_QUICK='maybe'.*not understood"):
+        config.is_quick()
+    with pytest.raises(TypeError, match="quick must be True, False or None"):
+        config.is_quick("yes")
+
+
+def test_auto_device_picks_cuda_only_when_present(monkeypatch):
+    monkeypatch.delenv("LAAIC_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert config.get_device("auto").type == expected
+    assert config.get_device(None).type == expected
+    assert config.get_device("cpu") == torch.device("cpu")
+
+
+def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU.*device='auto'"):
+        config.get_device("cuda")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        config.get_device("cuda:0")
+    assert config.get_device("auto") == torch.device("cpu")
+
+
+def test_device_environment_default(monkeypatch):
+    monkeypatch.setenv("LAAIC_DEVICE", "cpu")
+    assert config.get_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LAAIC_DEVICE", "cuda")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        config.get_device("auto")
+
+
+def test_unknown_device():
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        config.get_device("tpu")
+    with pytest.raises(TypeError, match="device must be a string"):
+        config.get_device(3)
+
+
+def test_seeding_makes_runs_repeatable():
+    g1 = config.seed_everything(123)
+    a = (np.random.rand(3), torch.rand(3), torch.randperm(10, generator=g1))
+    g2 = config.seed_everything(123)
+    b = (np.random.rand(3), torch.rand(3), torch.randperm(10, generator=g2))
+    assert np.array_equal(a[0], b[0])
+    assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2])
+    config.seed_everything(124)
+    assert not torch.equal(torch.rand(3), b[1])
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "0", True])
+def test_bad_seed(bad):
+    with pytest.raises((TypeError, ValueError), match="seed must be"):
+        config.seed_everything(bad)
+
+
+def test_cache_dir_default_is_outside_the_repo(monkeypatch, tmp_path):
+    monkeypatch.delenv("LAAIC_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert config.cache_dir() == tmp_path / "laaic"
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert not str(config.cache_dir()).startswith(repo)
+
+
+def test_cache_dir_is_settable(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAAIC_CACHE_DIR", str(tmp_path / "env"))
+    assert config.cache_dir() == tmp_path / "env"
+    helpers.set_cache_dir(tmp_path / "arg")
+    assert config.cache_dir() == (tmp_path / "arg").resolve()
+    helpers.set_cache_dir(None)
+    assert config.cache_dir() == tmp_path / "env"
+    with pytest.raises(TypeError):
+        helpers.set_cache_dir(42)
+
+
+def test_setup_and_pick(monkeypatch):
+    monkeypatch.setenv("LAAIC_QUICK", "1")
+    cfg = helpers.setup(device="cpu", seed=7)
+    assert cfg.quick and cfg.device.type == "cpu" and cfg.seed == 7
+    assert cfg.pick(20, quick=1) == 1
+    assert "quick" in cfg.describe()
+    cfg = helpers.setup(quick=False, device="cpu")
+    assert cfg.pick(20, quick=1) == 20
+    assert "full mode" in cfg.describe()

@@ -1,0 +1,266 @@
+import gzip
+import shutil
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+
+import helpers
+from helpers import data
+from conftest import make_fake_mnist, snapshot, write_idx
+
+# ----------------------------------------------------------------- real data
+
+EXPECTED = {
+    "mnist": ((1, 28, 28), 60_000, 10_000),
+    "fashion-mnist": ((1, 28, 28), 60_000, 10_000),
+    "cifar10": ((3, 32, 32), 50_000, 10_000),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_real_datasets_shapes_and_counts(real_data, name):
+    shape, n_train, n_test = EXPECTED[name]
+    before = snapshot(real_data) if real_data is not None and name != "cifar10" else None
+    train, test = helpers.load_splits(name)
+    assert len(train) == n_train and len(test) == n_test
+    for d in (train, test):
+        assert tuple(d.images.shape[1:]) == shape
+        assert d.images.dtype == torch.float32 and d.labels.dtype == torch.int64
+        assert 0.0 <= float(d.images.min()) and float(d.images.max()) <= 1.0
+        assert d.num_classes == 10 and set(d.labels.unique().tolist()) == set(range(10))
+    if name != "mnist":  # Fashion-MNIST and CIFAR-10 are balanced
+        assert set(train.class_counts().tolist()) == {n_train // 10}
+        assert set(test.class_counts().tolist()) == {n_test // 10}
+    if before is not None:
+        assert snapshot(real_data) == before, "loading wrote into the data root"
+
+
+def test_real_mnist_known_statistics(real_data):
+    train = helpers.load("mnist", "train")
+    assert train.class_counts().tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert float(train.images.mean()) == pytest.approx(0.1307, abs=1e-4)
+    assert float(train.images.std()) == pytest.approx(0.3081, abs=1e-4)
+
+
+def test_cifar_mirror_says_so_and_caches_its_decoding(real_data, shared_cache):
+    if real_data is None or not (real_data / data.JPEG_FOLDER).is_dir():
+        pytest.skip("the CIFAR-10 JPEG mirror is not the data root here")
+    test = helpers.load("cifar10", "test")
+    assert test.exact is False and "JPEG" in test.source and "lossy" in test.source
+    cached = sorted((shared_cache / "datasets").glob("cifar10-jpeg-test-*.npz"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    data._raw.cache_clear()
+    again = helpers.load("cifar10", "test")
+    assert cached[0].stat().st_mtime_ns == stamp, "decoded twice instead of reusing the cache"
+    assert torch.equal(again.images, test.images)
+
+
+def test_cifar_grayscale_and_normalisation(real_data):
+    gray = helpers.load("cifar10", "test", grayscale=True)
+    colour = helpers.load("cifar10", "test")
+    assert tuple(gray.images.shape) == (10_000, 1, 32, 32)
+    luma = (colour.images * torch.tensor([0.2989, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    assert torch.allclose(luma, gray.images, atol=1e-6)
+    norm = helpers.load("cifar10", "train", grayscale=True, normalize=True, subset=5000)
+    assert abs(float(norm.images.mean())) < 0.05 and abs(float(norm.images.std()) - 1) < 0.05
+    assert torch.allclose(norm.denormalize()[:5], helpers.load("cifar10", "train", grayscale=True,
+                                                               subset=5000).images[:5], atol=1e-5)
+
+
+# ---------------------------------------------------------------- fake data
+
+def test_fake_root_loads(fake_root):
+    d = helpers.load("MNIST", "train")
+    assert len(d) == 60 and d.exact and str(fake_root) in d.source
+    assert d.fingerprint["dataset"] == "mnist"
+    t = helpers.load("fashion_mnist", "test")
+    assert len(t) == 30 and t.classes[0] == "T-shirt/top"
+
+
+def test_gzipped_idx_files_are_read(tmp_path):
+    root = make_fake_mnist(tmp_path / "gz")
+    raw = root / "MNIST" / "raw"
+    for f in list(raw.iterdir()):
+        with open(f, "rb") as src, gzip.open(str(f) + ".gz", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        f.unlink()
+    assert len(helpers.load("mnist", "train", root=root)) == 60
+
+
+def test_loading_never_writes_into_the_root(fake_root):
+    before = snapshot(fake_root)
+    helpers.load("mnist", "train", subset=20, normalize=True)
+    helpers.load("fashion-mnist", "test")
+    assert snapshot(fake_root) == before
+
+
+def test_subset_is_stratified_and_deterministic(fake_root):
+    a = helpers.load("mnist", "train", subset=20, seed=3)
+    b = helpers.load("mnist", "train", subset=20, seed=3)
+    c = helpers.load("mnist", "train", subset=20, seed=4)
+    assert a.class_counts().tolist() == [2] * 10
+    assert torch.equal(a.images, b.images)
+    assert not torch.equal(a.images, c.images)
+    assert a.fingerprint != c.fingerprint
+
+
+def test_normalize_uses_training_statistics(fake_root):
+    train = helpers.load("mnist", "train", normalize=True)
+    test = helpers.load("mnist", "test", normalize=True)
+    assert abs(float(train.images.mean())) < 1e-5
+    assert train.mean == test.mean and train.std == test.std
+    raw_test = helpers.load("mnist", "test")
+    assert torch.allclose(test.denormalize(), raw_test.images, atol=1e-6)
+
+
+# ----------------------------------------------------------- bad input
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="unknown dataset 'imagenet'.*'mnist', 'fashion-mnist' or 'cifar10'"):
+        helpers.load("imagenet")
+
+
+def test_unknown_split(fake_root):
+    with pytest.raises(ValueError, match="unknown split 'validation'.*'train' or 'test'"):
+        helpers.load("mnist", "validation")
+
+
+def test_data_root_that_does_not_exist(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(FileNotFoundError, match="data root .*nowhere.*root= argument.*does not exist"):
+        helpers.load("mnist", root=missing)
+    monkeypatch.setenv("LAAIC_DATA_ROOT", str(missing))
+    with pytest.raises(FileNotFoundError, match="LAAIC_DATA_ROOT.*does not exist.*unset it to download"):
+        helpers.load("mnist")
+
+
+def test_data_root_that_is_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("")
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        helpers.load("mnist", root=f)
+
+
+def test_data_root_missing_a_dataset(tmp_path):
+    root = make_fake_mnist(tmp_path / "only-mnist")
+    with pytest.raises(FileNotFoundError, match="no FashionMNIST/raw folder for Fashion-MNIST"):
+        helpers.load("fashion-mnist", root=root)
+    with pytest.raises(FileNotFoundError, match="neither cifar-10-batches-py/ nor CIFAR10-jpeg/train/"):
+        helpers.load("cifar10", root=root)
+
+
+def test_data_root_missing_some_files(tmp_path):
+    root = make_fake_mnist(tmp_path / "partial")
+    (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").unlink()
+    assert len(helpers.load("mnist", "train", root=root)) == 60  # the complete split still loads
+    with pytest.raises(FileNotFoundError, match="test split: missing t10k-labels-idx1-ubyte in .*MNIST/raw"):
+        helpers.load("mnist", "test", root=root)
+
+
+def test_truncated_idx_file(tmp_path):
+    root = make_fake_mnist(tmp_path / "trunc")
+    f = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    f.write_bytes(f.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="should be .* bytes .* but is .*truncated or corrupt"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_corrupt_magic_number(tmp_path):
+    root = make_fake_mnist(tmp_path / "magic")
+    f = root / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    f.write_bytes(b"\x12\x34" + f.read_bytes()[2:])
+    with pytest.raises(ValueError, match="magic number 0x1234.*not an unsigned-byte IDX"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_swapped_idx_files(tmp_path):
+    root = make_fake_mnist(tmp_path / "swap")
+    raw = root / "MNIST" / "raw"
+    img, lab = raw / "train-images-idx3-ubyte", raw / "train-labels-idx1-ubyte"
+    a, b = img.read_bytes(), lab.read_bytes()
+    img.write_bytes(b)
+    lab.write_bytes(a)
+    with pytest.raises(ValueError, match="1-dimensional array where 3 dimensions were expected"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_mismatched_image_and_label_counts(tmp_path):
+    root = make_fake_mnist(tmp_path / "count")
+    write_idx(root / "MNIST" / "raw" / "train-labels-idx1-ubyte", np.arange(59) % 10)
+    with pytest.raises(ValueError, match="60 images but .* 59 labels"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_empty_idx_file(tmp_path):
+    root = make_fake_mnist(tmp_path / "empty")
+    (root / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"")
+    with pytest.raises(ValueError, match="only 0 bytes long"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_damaged_gzip(tmp_path):
+    root = make_fake_mnist(tmp_path / "badgz")
+    raw = root / "MNIST" / "raw"
+    (raw / "train-images-idx3-ubyte").unlink()
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(ValueError, match="cannot read IDX file .*fresh copy"):
+        helpers.load("mnist", "train", root=root)
+
+
+def test_subset_too_large(fake_root):
+    with pytest.raises(ValueError, match="subset of 61 examples requested but the split has only 60"):
+        helpers.load("mnist", "train", subset=61)
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_subset_not_positive(fake_root, n):
+    with pytest.raises(ValueError, match=f"subset size must be positive, got {n}"):
+        helpers.load("mnist", "train", subset=n)
+
+
+def test_subset_smaller_than_number_of_classes(fake_root):
+    with pytest.raises(ValueError, match="at least one example per class.*at least 10"):
+        helpers.load("mnist", "train", subset=5)
+    with pytest.raises(TypeError, match="subset size must be an integer"):
+        helpers.load("mnist", "train", subset=2.5)
+
+
+def test_download_failure_is_explained(monkeypatch):
+    import torchvision
+
+    monkeypatch.delenv("LAAIC_DATA_ROOT", raising=False)
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    with pytest.raises(data.DataUnavailableError, match="could not download MNIST.*LAAIC_DATA_ROOT"):
+        helpers.load("mnist")
+
+
+def test_read_only_cache_when_downloading(monkeypatch, tmp_path):
+    import errno
+    import tempfile
+
+    monkeypatch.delenv("LAAIC_DATA_ROOT", raising=False)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(helpers.CacheError, match="not writable.*LAAIC_CACHE_DIR"):
+        helpers.load("mnist")
+
+
+def test_cifar_jpeg_folder_missing_classes(tmp_path):
+    (tmp_path / "CIFAR10-jpeg" / "train" / "cat").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="one folder per CIFAR-10 class.*missing: \\['airplane'"):
+        helpers.load("cifar10", root=tmp_path)
+
+
+def test_bad_flags(fake_root):
+    with pytest.raises(TypeError, match="grayscale and normalize must be True or False"):
+        helpers.load("mnist", grayscale="yes")

@@ -1,0 +1,28 @@
+import pytest
+import torch
+
+from helpers.models import TinyConvNet, count_parameters
+
+
+def test_tinyconvnet_matches_the_report():
+    net = TinyConvNet()
+    assert net.conv1.bias is None and net.conv2.bias is None
+    # each conv layer is a matrix: out_channels x (in_channels * 3 * 3)
+    assert net.conv1.weight.flatten(1).shape == (8, 9)
+    assert net.conv2.weight.flatten(1).shape == (16, 72)
+    assert net.fc.in_features == 400 and net.fc.out_features == 10
+    assert count_parameters(net) == 8 * 9 + 16 * 72 + 400 * 10 + 10
+    assert net(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+
+
+def test_width_multiplies_channels():
+    net = TinyConvNet(width=3)
+    assert net.conv1.out_channels == 24 and net.conv2.out_channels == 48
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="width must be a positive integer"):
+        TinyConvNet(width=0)
+    with pytest.raises(ValueError, match=r"expects a batch of shape \(N, C, 28, 28\), got \(1, 32, 32\)"):
+        TinyConvNet()(torch.zeros(1, 32, 32))

@@ -1,0 +1,164 @@
+import errno
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import helpers
+from helpers import train as T
+from helpers.models import TinyConvNet
+
+
+def blobs(n=400, d=2, k=4, seed=0, spread=0.3):
+    """k well-separated Gaussian blobs: a problem any classifier should solve."""
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(k, d, generator=g) * 3
+    y = torch.arange(n) % k
+    x = centres[y] + spread * torch.randn(n, d, generator=g)
+    return x, y
+
+
+def mlp(d=2, k=4):
+    return nn.Sequential(nn.Linear(d, 32), nn.ReLU(), nn.Linear(32, k))
+
+
+def test_fit_learns_a_separable_problem():
+    x, y = blobs()
+    model = mlp()
+    hist = T.fit(model, (x, y), (x, y), epochs=30, batch_size=32, lr=1e-2, device="cpu", progress=False)
+    assert hist.epochs == 30 and len(hist.test_acc) == 30 and len(hist.seconds) == 30
+    assert hist.train_loss[-1] < hist.train_loss[0]
+    assert hist.test_acc[-1] > 0.95
+    res = T.evaluate(model, (x, y), device="cpu")
+    assert res["accuracy"] == pytest.approx(hist.test_acc[-1])
+    assert res["predictions"].shape == (400,)
+
+
+def test_fit_is_deterministic():
+    x, y = blobs()
+    runs = []
+    for _ in range(2):
+        helpers.seed_everything(0)
+        model = mlp()
+        T.fit(model, (x, y), epochs=3, batch_size=16, seed=5, device="cpu", progress=False)
+        runs.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_sgd_and_progress_bar_work():
+    x, y = blobs(n=64)
+    hist = T.fit(mlp(), (x, y), epochs=2, optimizer="sgd", lr=0.05, device="cpu", progress=True)
+    assert hist.epochs == 2
+
+
+def test_fit_rejects_bad_input():
+    x, y = blobs(n=40)
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        T.fit(mlp(), (x, y), epochs=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        T.fit(mlp(), (x, y), batch_size=-1)
+    with pytest.raises(ValueError, match="lr must be a positive number"):
+        T.fit(mlp(), (x, y), lr=0)
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        T.fit(mlp(), (x, y), optimizer="rmsprop", device="cpu", progress=False)
+    with pytest.raises(ValueError, match="40 inputs but 39 labels"):
+        T.fit(mlp(), (x, y[:39]))
+    with pytest.raises(TypeError, match="must be an ImageData .* or a tuple"):
+        T.fit(mlp(), x)
+
+
+def test_cross_validation_is_stratified_and_scores_well():
+    x, y = blobs(n=200)
+    res = T.cross_validate(lambda: mlp(), (x, y), k=4, epochs=20, batch_size=16, lr=1e-2,
+                           device="cpu", progress=False)
+    assert len(res.scores) == 4 and len(res.histories) == 4
+    assert res.mean > 0.9 and 0 <= res.std < 0.1
+    assert res.std == pytest.approx(float(np.std(res.scores)))
+    assert "over 4 folds" in str(res)
+
+
+def test_cross_validation_rejects_bad_k():
+    x, y = blobs(n=20, k=4)  # 5 examples per class
+    with pytest.raises(ValueError, match="k must be an integer of at least 2"):
+        T.cross_validate(mlp, (x, y), k=1)
+    with pytest.raises(ValueError, match="rarest class has 5; use k <= 5"):
+        T.cross_validate(mlp, (x, y), k=6)
+
+
+def test_train_or_load_caches_and_reloads(private_cache):
+    x, y = blobs()
+    kw = dict(name="blobs", epochs=3, batch_size=32, lr=1e-2, device="cpu", progress=False)
+    m1, h1, loaded1 = T.train_or_load(mlp, (x, y), (x, y), **kw)
+    m2, h2, loaded2 = T.train_or_load(mlp, (x, y), (x, y), **kw)
+    assert (loaded1, loaded2) == (False, True)
+    assert h1.as_dict() == h2.as_dict()
+    for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)
+    files = list((private_cache / "checkpoints").iterdir())
+    assert len(files) == 1 and files[0].name.startswith("blobs-")
+    # a different setting is a different checkpoint
+    _, _, loaded3 = T.train_or_load(mlp, (x, y), (x, y), **{**kw, "epochs": 4})
+    assert loaded3 is False
+    assert len(list((private_cache / "checkpoints").iterdir())) == 2
+    # so is different data
+    _, _, loaded4 = T.train_or_load(mlp, (x + 1, y), (x, y), **kw)
+    assert loaded4 is False
+
+
+def test_interrupted_training_leaves_no_checkpoint(private_cache, monkeypatch):
+    x, y = blobs()
+    real_save = torch.save
+
+    def killed_while_saving(obj, f, *a, **k):
+        real_save({"partial": torch.zeros(3)}, f)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", killed_while_saving)
+    with pytest.raises(KeyboardInterrupt):
+        T.train_or_load(mlp, (x, y), name="blobs", epochs=1, device="cpu", progress=False)
+    assert list((private_cache / "checkpoints").iterdir()) == []
+    monkeypatch.setattr(torch, "save", real_save)
+    _, _, loaded = T.train_or_load(mlp, (x, y), name="blobs", epochs=1, device="cpu", progress=False)
+    assert loaded is False
+
+
+def test_full_disk_while_saving_checkpoint(private_cache, monkeypatch):
+    x, y = blobs()
+
+    def no_space(obj, f, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", no_space)
+    with pytest.raises(helpers.CacheError, match="is full"):
+        T.train_or_load(mlp, (x, y), name="blobs", epochs=1, device="cpu", progress=False)
+    assert list((private_cache / "checkpoints").iterdir()) == []
+
+
+def test_damaged_checkpoint_is_kept_aside_and_retrained(private_cache):
+    x, y = blobs()
+    kw = dict(name="blobs", epochs=1, device="cpu", progress=False)
+    T.train_or_load(mlp, (x, y), **kw)
+    (ckpt,) = (private_cache / "checkpoints").iterdir()
+    ckpt.write_bytes(ckpt.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="could not be loaded.*moved it to"):
+        _, _, loaded = T.train_or_load(mlp, (x, y), **kw)
+    assert loaded is False
+    names = sorted(p.name for p in (private_cache / "checkpoints").iterdir())
+    assert len(names) == 2 and any(".damaged-" in n for n in names)
+
+
+def test_train_or_load_bad_input():
+    x, y = blobs()
+    with pytest.raises(TypeError, match="unknown training setting.*'epoch'"):
+        T.train_or_load(mlp, (x, y), name="blobs", epoch=3)
+    with pytest.raises(ValueError, match="checkpoint name must be a non-empty string"):
+        T.train_or_load(mlp, (x, y), name="a/b")
+
+
+def test_tinyconvnet_learns_mnist_subset(real_data):
+    """An end-to-end floor: two epochs on 6,000 MNIST digits beat 85% on 2,000 test digits."""
+    train, test = helpers.load_splits("mnist", train_subset=6000, test_subset=2000, normalize=True)
+    model = TinyConvNet()
+    hist = T.fit(model, train, test, epochs=2, batch_size=64, lr=2e-3, device="cpu", progress=False)
+    assert hist.test_acc[-1] > 0.85

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The book's test command (run by `make test` and by CI): unit tests, every
+# chapter executed in quick mode by nbval, then the strict quick-mode book
+# build. Prints the time of each part at the end; exits non-zero if any fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN="${VENV:-.venv}/bin"
+export LAAIC_QUICK=1
+export MPLBACKEND=Agg
+
+declare -a names times codes
+run_part() {
+  local name=$1; shift
+  echo
+  echo "=== $name: $*"
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  names+=("$name"); times+=($((SECONDS - start))); codes+=("$rc")
+}
+
+run_part "unit tests" "$BIN/python" -m pytest tests
+run_part "notebooks (nbval, quick)" "$BIN/python" -m pytest --nbval-lax book
+# --all: a fresh, strict build every time; the jupyter-cache still skips
+# re-executing notebooks whose code did not change.
+run_part "book build (strict, quick)" "$BIN/jupyter-book" build . --all --path-output _build/quick -W -n --keep-going
+
+echo
+echo "=== summary"
+status=0
+for i in "${!names[@]}"; do
+  verdict=ok; [ "${codes[$i]}" -ne 0 ] && { verdict="FAILED (exit ${codes[$i]})"; status=1; }
+  printf '%-30s %5ss  %s\n' "${names[$i]}" "${times[$i]}" "$verdict"
+done
+exit $status
