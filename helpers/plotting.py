@@ -11,7 +11,7 @@ import torch
 
 from .data import ImageData, stratified_indices
 
-__all__ = ["to_display", "image_grid", "class_count_bars"]
+__all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view"]
 
 
 def to_display(images: torch.Tensor) -> np.ndarray:
@@ -91,3 +91,75 @@ def class_count_bars(datasets: dict, *, ax=None):
 
 # Re-exported for chapters that want a class-balanced sample to plot.
 balanced_indices = stratified_indices
+
+
+def _imshow(ax, img, title=None):
+    img = np.asarray(img)
+    ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def compression_view(fig, image, k: int, s=None):
+    """Slider callback of "SVD from scratch": the image, its rank-k approximation and the spectrum.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure to draw on.
+    image : array, (m, n) or (m, n, 3), values in [0, 1]
+    k : int
+        The rank.
+    s : array, optional
+        Singular values of the (gray) image, to skip recomputing them.
+    """
+    from .svd import low_rank, psnr, storage
+
+    approx = low_rank(image, k)
+    m, n = image.shape[:2]
+    channels = 1 if np.ndim(image) == 2 else image.shape[2]
+    st = storage(m, n, k, channels)
+    if s is None:
+        gray = image if np.ndim(image) == 2 else np.asarray(image).mean(axis=2)
+        s = np.linalg.svd(gray, compute_uv=False)
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.2]})
+    _imshow(axes[0], image, "original")
+    _imshow(axes[1], approx, f"rank {k}: PSNR {psnr(image, approx):.1f} dB\n"
+                             f"{st['kept']:,} numbers, ratio {st['ratio']:.1f}:1")
+    ax = axes[2]
+    ax.semilogy(np.arange(1, len(s) + 1), s, lw=1)
+    ax.axvline(k, color="C3", lw=1)
+    ax.set_xlabel("index i")
+    ax.set_ylabel("singular value σᵢ")
+    ax.set_title("spectrum (kept: left of the line)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def denoising_view(fig, clean, sigma: float, *, energy_fraction: float = 0.9, seed: int = 0):
+    """Slider callback of "SVD from scratch": noisy image, three denoised versions, PSNR against rank."""
+    from .svd import denoising_study
+
+    res = denoising_study(clean, sigma, energy_fraction=energy_fraction, seed=seed)
+    grid = fig.add_gridspec(2, 4, height_ratios=[1, 0.9])
+    _imshow(fig.add_subplot(grid[0, 0]), res["noisy"], f"noisy σ={sigma:g}\n{res['psnr_noisy']:.1f} dB")
+    for j, (key, img, label) in enumerate([
+            ("k_oracle", "best", "oracle"), ("k_energy", "energy_image", f"{energy_fraction:.0%} energy"),
+            ("k_gd", "gd_image", "Gavish–Donoho")]):
+        k = res[key]
+        _imshow(fig.add_subplot(grid[0, j + 1]), res[img], f"{label}: rank {k}\n{res['psnr'][k]:.1f} dB")
+    ax = fig.add_subplot(grid[1, :])
+    ax.plot(res["ranks"], res["psnr"], lw=1, color="k")
+    ax.axhline(res["psnr_noisy"], color="gray", ls=":", lw=1, label="noisy image")
+    for key, label, c in (("k_oracle", "oracle", "C2"), ("k_energy", f"{energy_fraction:.0%} energy", "C1"),
+                          ("k_gd", "Gavish–Donoho", "C3")):
+        k = res[key]
+        ax.plot([k], [res["psnr"][k]], "o", color=c, label=f"{label} (k={k})")
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel("rank k")
+    ax.set_ylabel("PSNR vs clean (dB)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return res

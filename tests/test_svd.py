@@ -1,0 +1,203 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import svd  # noqa: E402
+from helpers.plotting import compression_view, denoising_view  # noqa: E402
+
+RNG = np.random.default_rng(0)
+
+
+def random_low_rank(m, n, r, noise=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, r)) @ rng.standard_normal((r, n)) + noise * rng.standard_normal((m, n))
+
+
+@pytest.mark.parametrize("shape", [(2, 4), (4, 2), (50, 30), (30, 50), (7, 7)])
+def test_svd_via_eig_reconstructs_well_conditioned_matrices(shape):
+    a = RNG.standard_normal(shape)
+    u, s, vt = svd.svd_via_eig(a)
+    r = min(shape)
+    assert u.shape == (shape[0], shape[0]) and vt.shape == (shape[1], shape[1]) and s.shape == (r,)
+    assert np.abs((u[:, :r] * s) @ vt[:r] - a).max() < 1e-12
+    assert np.allclose(u.T @ u, np.eye(shape[0]), atol=1e-12)
+    assert np.allclose(vt @ vt.T, np.eye(shape[1]), atol=1e-12)
+    assert np.allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-10)
+
+
+def test_svd_via_eig_textbook_example():
+    a = np.array([[1.0, 2, 1, 0], [2, 0, 1, 1]])
+    u, s, vt = svd.svd_via_eig(a.T)
+    assert np.allclose(s, [3.0, np.sqrt(3.0)])
+    # the completed columns span the left null space of Aᵀ
+    assert np.allclose(a @ u[:, 2:], 0, atol=1e-12)
+
+
+def test_svd_via_eig_loses_small_singular_values_lapack_keeps_them():
+    n = 20
+    q1, _ = np.linalg.qr(RNG.standard_normal((n, n)))
+    q2, _ = np.linalg.qr(RNG.standard_normal((n, n)))
+    s_true = np.logspace(0, -12, n)
+    m = (q1 * s_true) @ q2.T
+    rel_eig = abs(svd.svd_via_eig(m)[1][-1] - s_true[-1]) / s_true[-1]
+    rel_lapack = abs(np.linalg.svd(m, compute_uv=False)[-1] - s_true[-1]) / s_true[-1]
+    assert rel_eig > 0.5          # lost: below √eps·σ₁
+    assert rel_lapack < 1e-3      # kept to a few digits
+
+
+def test_svd_via_eig_rank_deficient():
+    a = random_low_rank(6, 5, 2)
+    u, s, vt = svd.svd_via_eig(a)
+    assert np.allclose(u.T @ u, np.eye(6), atol=1e-10)
+    assert np.abs((u[:, :5] * s) @ vt[:5] - a).max() < 1e-10
+
+
+def test_low_rank_eckart_young():
+    a = RNG.standard_normal((40, 25))
+    s = np.linalg.svd(a, compute_uv=False)
+    for k in (1, 5, 24, 25):
+        err = np.linalg.norm(a - svd.low_rank(a, k))
+        assert err == pytest.approx(svd.eckart_young_error(s, k), rel=1e-8, abs=1e-10)
+        assert np.linalg.matrix_rank(svd.low_rank(a, k)) == k
+    assert np.allclose(svd.low_rank(a, 25), a)
+
+
+def test_low_rank_colour_is_per_channel():
+    img = RNG.random((16, 12, 3))
+    out = svd.low_rank(img, 3)
+    assert out.shape == img.shape
+    assert np.allclose(out[:, :, 1], svd.low_rank(img[:, :, 1], 3))
+
+
+def test_rank_one_terms_sum_to_the_truncation():
+    a = RNG.standard_normal((10, 8))
+    terms = svd.rank_one_terms(a, 4)
+    assert terms.shape == (4, 10, 8)
+    assert np.allclose(terms.sum(0), svd.low_rank(a, 4))
+    assert all(np.linalg.matrix_rank(t) == 1 for t in terms)
+
+
+def test_storage_energy_and_rank_for_energy():
+    st = svd.storage(512, 512, 10)
+    assert st == {"kept": 10 * 1025, "full": 512 * 512, "ratio": 512 * 512 / (10 * 1025)}
+    assert svd.storage(10, 20, 2, channels=3)["kept"] == 3 * 2 * 31
+    s = np.array([3.0, 2.0, 1.0])
+    assert np.allclose(svd.energy(s), np.array([9, 13, 14]) / 14)
+    assert svd.rank_for_energy(s, 0.5) == 1
+    assert svd.rank_for_energy(s, 0.9) == 2
+    assert svd.rank_for_energy(s, 1.0) == 3
+
+
+def test_psnr_matches_definition():
+    a = np.zeros((4, 4))
+    b = np.full((4, 4), 0.1)
+    assert svd.psnr(a, b) == pytest.approx(10 * np.log10(1 / 0.01))
+
+
+def test_gavish_donoho_square_matrix_constant():
+    # for square matrices λ*(1) = 4/√3 (Gavish & Donoho 2014)
+    assert svd.gavish_donoho_lambda(1.0) == pytest.approx(4 / np.sqrt(3))
+
+
+def test_gavish_donoho_recovers_the_rank_of_a_noisy_low_rank_matrix():
+    sigma = 0.1
+    clean = random_low_rank(200, 300, 5) * 0.5
+    noisy = clean + sigma * np.random.default_rng(1).standard_normal(clean.shape)
+    k, tau = svd.gavish_donoho_rank(np.linalg.svd(noisy, compute_uv=False), noisy.shape, sigma)
+    assert k == 5
+    assert tau == pytest.approx(svd.gavish_donoho_lambda(200 / 300) * np.sqrt(300) * sigma)
+
+
+def test_denoising_study_picks_sensible_ranks():
+    clean = random_low_rank(60, 80, 4) / 10
+    res = svd.denoising_study(clean, 0.05, energy_fraction=0.9, seed=2)
+    assert res["psnr"].shape == (61,) and res["ranks"][-1] == 60
+    assert res["psnr"][res["k_oracle"]] == res["psnr"].max()
+    assert res["psnr"][res["k_oracle"]] > res["psnr_noisy"]       # truncation helps
+    assert abs(res["k_gd"] - 4) <= 1
+    assert res["psnr"][res["k_gd"]] >= res["psnr"][res["k_oracle"]] - 1.0
+    # reproducible
+    again = svd.denoising_study(clean, 0.05, energy_fraction=0.9, seed=2)
+    assert np.array_equal(res["noisy"], again["noisy"])
+
+
+# ------------------------------------------------------------ slider callbacks
+
+def test_compression_view_draws_for_any_rank():
+    img = RNG.random((32, 24))
+    for k in (1, 10, 24):
+        fig = plt.figure()
+        compression_view(fig, img, k)
+        assert len(fig.axes) == 3
+        assert f"rank {k}" in fig.axes[1].get_title()
+        plt.close(fig)
+    fig = plt.figure()
+    compression_view(fig, RNG.random((16, 16, 3)), 4)
+    plt.close(fig)
+
+
+def test_denoising_view_returns_the_study():
+    clean = random_low_rank(30, 40, 3) / 10
+    fig = plt.figure()
+    res = denoising_view(fig, clean, 0.05)
+    assert {"k_oracle", "k_gd", "k_energy"} <= set(res)
+    assert len(fig.axes) == 5
+    plt.close(fig)
+
+
+# ------------------------------------------------------------- bad input
+
+def test_rank_zero_and_too_large():
+    a = RNG.standard_normal((5, 3))
+    with pytest.raises(ValueError, match=r"rank k must be between 1 and min\(m, n\) = 3 for a 5x3 matrix; got 0"):
+        svd.low_rank(a, 0)
+    with pytest.raises(ValueError, match="got 4"):
+        svd.low_rank(a, 4)
+    with pytest.raises(TypeError, match="rank k must be an integer"):
+        svd.low_rank(a, 2.0)
+    with pytest.raises(ValueError, match="got 0"):
+        svd.storage(10, 10, 0)
+
+
+def test_not_a_matrix():
+    with pytest.raises(ValueError, match=r"must be a 2-D matrix; got an array of shape \(5,\)"):
+        svd.svd_via_eig(np.ones(5))
+    with pytest.raises(ValueError, match=r"shape \(2, 2, 2, 2\)"):
+        svd.low_rank(np.ones((2, 2, 2, 2)), 1)
+    with pytest.raises(ValueError, match="is empty"):
+        svd.low_rank(np.ones((0, 3)), 1)
+
+
+def test_nans_are_refused():
+    a = np.ones((4, 4))
+    a[1, 2] = np.nan
+    with pytest.raises(ValueError, match="contains 1 NaN or infinite value"):
+        svd.low_rank(a, 1)
+    with pytest.raises(ValueError, match="NaN"):
+        svd.svd_via_eig(a)
+    with pytest.raises(ValueError, match="NaN"):
+        svd.add_noise(a, 0.1)
+
+
+@pytest.mark.parametrize("sigma", [-0.1, float("nan"), "0.1"])
+def test_bad_noise_level(sigma):
+    with pytest.raises(ValueError, match="noise level sigma must be a finite number >= 0"):
+        svd.add_noise(np.ones((4, 4)), sigma)
+    with pytest.raises(ValueError, match="noise level sigma"):
+        svd.denoising_study(np.ones((4, 4)), sigma)
+
+
+def test_other_bad_inputs():
+    with pytest.raises(ValueError, match="fraction must be in"):
+        svd.rank_for_energy([3.0, 1.0], 1.5)
+    with pytest.raises(ValueError, match="all singular values are zero"):
+        svd.energy([0.0, 0.0])
+    with pytest.raises(ValueError, match="decreasing order"):
+        svd.eckart_young_error([1.0, 2.0], 1)
+    with pytest.raises(ValueError, match="same shape"):
+        svd.psnr(np.ones((3, 3)), np.ones((3, 4)))
+    with pytest.raises(ValueError, match="beta"):
+        svd.gavish_donoho_lambda(1.5)
