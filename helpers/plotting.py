@@ -11,7 +11,8 @@ import torch
 
 from .data import ImageData, stratified_indices
 
-__all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view"]
+__all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view",
+           "reconstruction_view"]
 
 
 def to_display(images: torch.Tensor) -> np.ndarray:
@@ -163,3 +164,31 @@ def denoising_view(fig, clean, sigma: float, *, energy_fraction: float = 0.9, se
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return res
+
+
+def reconstruction_view(fig, originals: dict, reconstructions: dict, label: str = ""):
+    """Slider callback of "Compressive sensing": each original above its reconstruction.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        An empty figure to draw on.
+    originals, reconstructions : dict
+        Image name -> 2-D array in [0, 1]; the same keys in both.
+    label : str
+        Shown above the figure (e.g. ``"M = 300"``).
+    """
+    if set(originals) != set(reconstructions):
+        raise ValueError(f"originals {sorted(originals)} and reconstructions {sorted(reconstructions)} "
+                         "must have the same image names.")
+    names = list(originals)
+    axes = fig.subplots(2, len(names), squeeze=False)
+    for j, name in enumerate(names):
+        x, x_hat = np.asarray(originals[name]), np.asarray(reconstructions[name])
+        mse = float(np.mean((x - x_hat) ** 2))
+        _imshow(axes[0, j], x, f"{name}: original")
+        _imshow(axes[1, j], x_hat, f"reconstruction, MSE {mse:.2e}")
+    if label:
+        fig.suptitle(label)
+    fig.tight_layout()
+    return fig

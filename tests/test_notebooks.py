@@ -67,7 +67,8 @@ def test_config_is_strict():
 def test_papermill_runs_a_chapter_with_overridden_parameters(tmp_path, real_data):
     """The documented route for full-scale or GPU runs: papermill with -p overrides."""
     out = tmp_path / "out.ipynb"
-    env = {**os.environ, "LAAIC_QUICK": "0", "MPLBACKEND": "Agg"}
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["LAAIC_QUICK"] = "0"
     cmd = [sys.executable, "-m", "papermill", str(REPO / "book" / "00_datasets.ipynb"), str(out),
            "-p", "quick", "True", "-p", "per_class", "2", "-p", "device", "cpu", "--cwd", str(REPO / "book")]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
@@ -77,6 +78,8 @@ def test_papermill_runs_a_chapter_with_overridden_parameters(tmp_path, real_data
     assert injected and "per_class = 2" in injected[0].source
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "quick (CI) mode on CPU" in text
+    figures = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert figures >= 5, "the chapter's figures did not render (is MPLBACKEND set to a non-inline backend?)"
 
 
 def test_papermill_reports_a_bad_parameter(tmp_path, real_data):
@@ -88,6 +91,6 @@ def test_papermill_reports_a_bad_parameter(tmp_path, real_data):
     cmd = [sys.executable, "-m", "papermill", str(REPO / "book" / "00_datasets.ipynb"), str(out),
            "-p", "device", "cuda", "--cwd", str(REPO / "book")]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MPLBACKEND": "Agg"})
+                          env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
     assert proc.returncode != 0
     assert "no CUDA GPU" in proc.stderr + proc.stdout

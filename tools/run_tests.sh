@@ -6,7 +6,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN="${VENV:-.venv}/bin"
 export LAAIC_QUICK=1
-export MPLBACKEND=Agg
 
 declare -a names times codes
 run_part() {

@@ -1,0 +1,354 @@
+"""Compressive sensing: random measurements, sparse recovery, phase transitions.
+
+Introduced in the chapter "Compressive sensing and random projections". The
+random-projection chapter reuses :func:`measurement_matrix` and
+:func:`jl_epsilon`.
+
+An image ``x`` (n1 x n2) is measured as ``y = Φ x`` with a random M x N
+matrix Φ (N = n1·n2). It is recovered by assuming it is sparse in the
+orthonormal 2-D DCT, ``x = Ψ c``, and solving the LASSO
+
+    minimise  ½‖Φ Ψ c − y‖² + λ‖c‖₁
+
+with ISTA or FISTA. The DCT is applied with :mod:`scipy.fft` (never as a
+4096 x 4096 matrix). Exact recovery of sparse vectors (the phase transition)
+uses basis pursuit, min ‖x‖₁ subject to Ax = y, solved as a linear programme
+with :func:`scipy.optimize.linprog`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy import fft, optimize, stats
+
+__all__ = [
+    "dct2",
+    "idct2",
+    "measurement_matrix",
+    "DCTSensing",
+    "soft_threshold",
+    "ista",
+    "fista",
+    "SolverResult",
+    "min_norm",
+    "reconstruct",
+    "mse_mae",
+    "basis_pursuit",
+    "recovery_probability",
+    "statistical_dimension_l1",
+    "donoho_tanner_rho",
+    "pairwise_distortion",
+    "jl_epsilon",
+]
+
+ENSEMBLES = ("gaussian", "bernoulli")
+
+
+def _finite(a, name: str) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values; clean it first.")
+    return arr
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {value!r}.")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}.")
+    return int(value)
+
+
+def dct2(x: np.ndarray) -> np.ndarray:
+    """Orthonormal 2-D DCT-II (``scipy.fft.dctn`` with ``norm="ortho"``)."""
+    return fft.dctn(x, norm="ortho")
+
+
+def idct2(c: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`dct2`."""
+    return fft.idctn(c, norm="ortho")
+
+
+def measurement_matrix(m: int, n: int, ensemble: str = "gaussian", seed: int = 0) -> np.ndarray:
+    """A random M x N sensing matrix with columns of expected unit norm.
+
+    ``"gaussian"``: i.i.d. N(0, 1/M) entries; ``"bernoulli"``: ±1/√M with equal
+    probability.
+
+    Raises
+    ------
+    ValueError
+        If M or N is not positive, or the ensemble is unknown.
+    """
+    m, n = _positive_int(m, "number of measurements M"), _positive_int(n, "signal length N")
+    rng = np.random.default_rng(seed)
+    if ensemble == "gaussian":
+        return rng.standard_normal((m, n)) / np.sqrt(m)
+    if ensemble == "bernoulli":
+        return rng.choice([-1.0, 1.0], size=(m, n)) / np.sqrt(m)
+    raise ValueError(f"unknown ensemble {ensemble!r}; use one of {', '.join(ENSEMBLES)}.")
+
+
+@dataclass
+class DCTSensing:
+    """The operator c ↦ Φ Ψ c for images of ``shape``, with Ψ the inverse 2-D DCT.
+
+    ``forward`` takes DCT coefficients (an array of ``shape``) to M
+    measurements; ``adjoint`` maps back. Ψ is orthonormal, so the Lipschitz
+    constant of the LASSO gradient is ‖Φ‖₂².
+    """
+
+    phi: np.ndarray
+    shape: tuple
+
+    def __post_init__(self):
+        self.phi = _finite(self.phi, "Φ")
+        if self.phi.ndim != 2:
+            raise ValueError(f"Φ must be a 2-D matrix, got shape {self.phi.shape}.")
+        n = int(np.prod(self.shape))
+        if self.phi.shape[1] != n:
+            raise ValueError(
+                f"Φ has {self.phi.shape[1]} columns but images of shape {tuple(self.shape)} have "
+                f"{n} pixels; build Φ with N = {n}."
+            )
+
+    def forward(self, c: np.ndarray) -> np.ndarray:
+        return self.phi @ idct2(c).ravel()
+
+    def adjoint(self, r: np.ndarray) -> np.ndarray:
+        return dct2((self.phi.T @ r).reshape(self.shape))
+
+    def lipschitz(self) -> float:
+        return float(np.linalg.norm(self.phi, 2) ** 2)
+
+
+def soft_threshold(x: np.ndarray, t: float) -> np.ndarray:
+    """The proximal operator of t‖·‖₁: shrink every entry towards zero by t."""
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+@dataclass
+class SolverResult:
+    """Solution and per-iteration objective of ISTA/FISTA."""
+
+    x: np.ndarray
+    objective: list = field(default_factory=list)
+
+    @property
+    def iterations(self) -> int:
+        return len(self.objective)
+
+
+def _prox_grad(forward: Callable, adjoint: Callable, y, lam: float, lipschitz: float, iters: int,
+               x0, accelerate: bool, record: bool) -> SolverResult:
+    y = _finite(y, "measurements y")
+    iters = _positive_int(iters, "number of iterations")
+    if not (np.isfinite(lam) and lam >= 0):
+        raise ValueError(f"λ must be a finite number >= 0, got {lam}.")
+    if not (np.isfinite(lipschitz) and lipschitz > 0):
+        raise ValueError(f"the Lipschitz constant must be positive, got {lipschitz}.")
+    x = np.zeros_like(adjoint(y)) if x0 is None else _finite(x0, "x0").copy()
+    z, t = x.copy(), 1.0
+    step = 1.0 / lipschitz
+    obj = []
+    for _ in range(iters):
+        point = z if accelerate else x
+        grad = adjoint(forward(point) - y)
+        x_new = soft_threshold(point - step * grad, lam * step)
+        if accelerate:
+            t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
+            z = x_new + ((t - 1) / t_new) * (x_new - x)
+            t = t_new
+        x = x_new
+        if record:  # costs one more application of A per iteration
+            r = forward(x) - y
+            obj.append(0.5 * float(r @ r) + lam * float(np.abs(x).sum()))
+    return SolverResult(x=x, objective=obj)
+
+
+def ista(forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None,
+         record: bool = True) -> SolverResult:
+    """ISTA (proximal gradient) for ½‖Ax − y‖² + λ‖x‖₁; objective error O(1/k).
+
+    ``forward``/``adjoint`` apply A and Aᵀ; ``lipschitz`` is ‖A‖₂². With
+    ``record`` the objective is stored after every iteration.
+    """
+    return _prox_grad(forward, adjoint, y, lam, lipschitz, iters, x0, False, record)
+
+
+def fista(forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None,
+          record: bool = True) -> SolverResult:
+    """FISTA (Beck & Teboulle 2009): ISTA with momentum; objective error O(1/k²)."""
+    return _prox_grad(forward, adjoint, y, lam, lipschitz, iters, x0, True, record)
+
+
+def min_norm(phi: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The minimum-norm solution of Φx = y (``numpy.linalg.lstsq``): the naive baseline."""
+    phi, y = _finite(phi, "Φ"), _finite(y, "measurements y")
+    if phi.ndim != 2 or y.ndim != 1 or phi.shape[0] != y.shape[0]:
+        raise ValueError(f"Φ {phi.shape} and y {y.shape} do not match: Φ must be M x N and y of length M.")
+    return np.linalg.lstsq(phi, y, rcond=None)[0]
+
+
+def mse_mae(x: np.ndarray, x_hat: np.ndarray) -> tuple[float, float]:
+    """Mean squared and mean absolute error."""
+    x, x_hat = _finite(x, "x"), _finite(x_hat, "x_hat")
+    if x.shape != x_hat.shape:
+        raise ValueError(f"shapes {x.shape} and {x_hat.shape} differ.")
+    d = x - x_hat
+    return float(np.mean(d ** 2)), float(np.mean(np.abs(d)))
+
+
+def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: int = 0,
+                lam_rel: float = 1e-3, iters: int = 1000, method: str = "fista",
+                record: bool = False) -> dict:
+    """Measure ``image`` with M random projections and recover it.
+
+    Parameters
+    ----------
+    image : (n1, n2) array
+    m : int
+        Number of measurements, 1 <= M <= N (more than N measurements of an
+        N-pixel image would make the problem over-determined: no need for
+        sparsity).
+    ensemble : {"gaussian", "bernoulli"}
+    lam_rel : float
+        λ as a fraction of ‖AᵀY‖_∞ (the smallest λ for which c = 0 is optimal).
+    method : {"fista", "ista", "min-norm"}
+
+    Returns
+    -------
+    dict
+        ``x_hat`` (image), ``mse``, ``mae``, ``objective`` (per iteration when
+        ``record``, else empty), ``phi``, ``y``.
+    """
+    image = _finite(image, "image")
+    if image.ndim != 2:
+        raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
+    n = image.size
+    m = _positive_int(m, "number of measurements M")
+    if m > n:
+        raise ValueError(f"M = {m} measurements exceed the N = {n} pixels; use M <= {n}.")
+    phi = measurement_matrix(m, n, ensemble, seed)
+    y = phi @ image.ravel()
+    if method == "min-norm":
+        x_hat = min_norm(phi, y).reshape(image.shape)
+        obj = []
+    elif method in ("fista", "ista"):
+        op = DCTSensing(phi, image.shape)
+        lam = lam_rel * float(np.abs(op.adjoint(y)).max())
+        solver = fista if method == "fista" else ista
+        res = solver(op.forward, op.adjoint, y, lam, op.lipschitz(), iters, record=record)
+        x_hat, obj = idct2(res.x), res.objective
+    else:
+        raise ValueError(f"unknown method {method!r}; use 'fista', 'ista' or 'min-norm'.")
+    mse, mae = mse_mae(image, x_hat)
+    return {"x_hat": x_hat, "mse": mse, "mae": mae, "objective": obj, "phi": phi, "y": y}
+
+
+# ----------------------------------------------------------- phase transition
+
+def basis_pursuit(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """min ‖x‖₁ subject to A x = y, as the linear programme x = u − v, u, v >= 0."""
+    a, y = _finite(a, "A"), _finite(y, "y")
+    if a.ndim != 2 or y.ndim != 1 or a.shape[0] != y.shape[0]:
+        raise ValueError(f"A {a.shape} and y {y.shape} do not match: A must be M x N and y of length M.")
+    m, n = a.shape
+    res = optimize.linprog(np.ones(2 * n), A_eq=np.hstack([a, -a]), b_eq=y, bounds=(0, None),
+                           method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"the linear programme failed: {res.message}")
+    return res.x[:n] - res.x[n:]
+
+
+def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol: float = 1e-4) -> float:
+    """Fraction of ``trials`` in which basis pursuit recovers a random k-sparse x from M Gaussian measurements."""
+    n, m, trials = _positive_int(n, "N"), _positive_int(m, "M"), _positive_int(trials, "trials")
+    if m > n:
+        raise ValueError(f"M = {m} exceeds N = {n}; the phase transition is defined for M <= N.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
+        raise ValueError(f"sparsity k must be an integer between 0 and N = {n}, got {k!r}.")
+    rng = np.random.default_rng(seed)
+    wins = 0
+    for _ in range(trials):
+        x = np.zeros(n)
+        support = rng.choice(n, size=k, replace=False)
+        x[support] = rng.standard_normal(k)
+        a = rng.standard_normal((m, n))
+        x_hat = basis_pursuit(a, a @ x)
+        wins += np.linalg.norm(x_hat - x) <= tol * max(np.linalg.norm(x), 1e-12)
+    return wins / trials
+
+
+def statistical_dimension_l1(eps: float) -> float:
+    """Normalised statistical dimension of the ℓ1 descent cone at an εN-sparse vector.
+
+    ψ(ε) = inf_{τ >= 0} ε(1 + τ²) + (1 − ε)·2[(1 + τ²)Q(τ) − τφ(τ)]
+    (Amelunxen, Lotz, McCoy & Tropp 2014), with Q the Gaussian tail and φ
+    its density. Basis pursuit succeeds with high probability when M/N > ψ(k/N).
+    """
+    if not 0 <= eps <= 1:
+        raise ValueError(f"sparsity fraction ε = k/N must be in [0, 1], got {eps}.")
+    if eps in (0.0, 1.0):
+        return float(eps)
+
+    def bound(tau):
+        tail = 2 * ((1 + tau ** 2) * stats.norm.sf(tau) - tau * stats.norm.pdf(tau))
+        return eps * (1 + tau ** 2) + (1 - eps) * tail
+
+    res = optimize.minimize_scalar(bound, bounds=(0.0, 10.0), method="bounded",
+                                   options={"xatol": 1e-12})
+    return float(res.fun)
+
+
+def donoho_tanner_rho(delta) -> np.ndarray:
+    """The ℓ1 phase transition ρ(δ) = k/M at δ = M/N, computed from :func:`statistical_dimension_l1`."""
+    deltas = np.atleast_1d(np.asarray(delta, dtype=float))
+    if np.any((deltas <= 0) | (deltas > 1)):
+        raise ValueError("δ = M/N must lie in (0, 1].")
+    out = []
+    for d in deltas:
+        if d >= 1:
+            out.append(1.0)
+            continue
+        eps = optimize.brentq(lambda e: statistical_dimension_l1(e) - d, 1e-12, 1 - 1e-12, xtol=1e-13)
+        out.append(eps / d)
+    out = np.asarray(out)
+    return out if np.ndim(delta) else float(out[0])
+
+
+# --------------------------------------------------------- Johnson–Lindenstrauss
+
+def pairwise_distortion(x: np.ndarray, m: int, seed: int = 0, ensemble: str = "gaussian") -> np.ndarray:
+    """Ratios ‖Rxᵢ − Rxⱼ‖ / ‖xᵢ − xⱼ‖ over all pairs, for a random M x D projection R.
+
+    ``x`` is an (n, D) array of points; pairs at distance zero are skipped.
+    """
+    from scipy.spatial.distance import pdist
+
+    x = _finite(x, "points x")
+    if x.ndim != 2:
+        raise ValueError(f"points must be an (n, D) array, got shape {x.shape}.")
+    r = measurement_matrix(m, x.shape[1], ensemble, seed)
+    before, after = pdist(x), pdist(x @ r.T)
+    keep = before > 0
+    return after[keep] / before[keep]
+
+
+def jl_epsilon(n_samples: int, m: int) -> float:
+    """The distortion ε that the Johnson–Lindenstrauss lemma guarantees for n points in M dimensions.
+
+    Inverts :func:`sklearn.random_projection.johnson_lindenstrauss_min_dim`
+    (M >= 4 ln n / (ε²/2 − ε³/3)); returns ``inf`` when M is too small for any ε < 1.
+    """
+    from sklearn.random_projection import johnson_lindenstrauss_min_dim
+
+    n_samples, m = _positive_int(n_samples, "n_samples"), _positive_int(m, "M")
+    if johnson_lindenstrauss_min_dim(n_samples, eps=0.999999) > m:
+        return float("inf")
+    return float(optimize.brentq(lambda e: johnson_lindenstrauss_min_dim(n_samples, eps=e) - m, 1e-6, 0.999999))

@@ -1,0 +1,174 @@
+import numpy as np
+import pytest
+
+from helpers import cs
+
+RNG = np.random.default_rng(0)
+
+
+def sparse_problem(n=128, m=64, k=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n)
+    x[rng.choice(n, k, replace=False)] = rng.standard_normal(k) * 3
+    a = rng.standard_normal((m, n)) / np.sqrt(m)
+    return a, x, a @ x
+
+
+def test_dct_is_orthonormal():
+    img = RNG.random((8, 12))
+    assert np.allclose(cs.idct2(cs.dct2(img)), img)
+    assert np.linalg.norm(cs.dct2(img)) == pytest.approx(np.linalg.norm(img))
+
+
+def test_measurement_matrices():
+    g = cs.measurement_matrix(400, 50, "gaussian", seed=1)
+    b = cs.measurement_matrix(400, 50, "bernoulli", seed=1)
+    assert g.shape == b.shape == (400, 50)
+    assert np.allclose((g ** 2).sum(0).mean(), 1.0, atol=0.05)   # unit-norm columns on average
+    assert set(np.unique(b * np.sqrt(400))) == {-1.0, 1.0}
+    assert np.array_equal(g, cs.measurement_matrix(400, 50, "gaussian", seed=1))
+
+
+def test_dct_sensing_adjoint():
+    op = cs.DCTSensing(cs.measurement_matrix(30, 64, seed=2), (8, 8))
+    c, r = RNG.standard_normal((8, 8)), RNG.standard_normal(30)
+    assert float(op.forward(c) @ r) == pytest.approx(float(np.sum(c * op.adjoint(r))))
+    assert op.lipschitz() == pytest.approx(np.linalg.norm(op.phi, 2) ** 2)
+
+
+def test_soft_threshold():
+    assert np.allclose(cs.soft_threshold(np.array([-3.0, -0.5, 0.0, 0.2, 2.0]), 1.0), [-2, 0, 0, 0, 1])
+
+
+def test_fista_and_ista_solve_a_lasso_with_known_answer():
+    # orthonormal A: the LASSO solution is soft_threshold(Aᵀy, λ) exactly
+    q, _ = np.linalg.qr(RNG.standard_normal((20, 20)))
+    y = RNG.standard_normal(20)
+    lam = 0.3
+    exact = cs.soft_threshold(q.T @ y, lam)
+    for solver in (cs.fista, cs.ista):
+        res = solver(lambda x: q @ x, lambda r: q.T @ r, y, lam, 1.0, iters=50)
+        assert np.allclose(res.x, exact, atol=1e-10)
+
+
+def test_fista_recovers_a_sparse_vector_and_beats_ista():
+    a, x, y = sparse_problem()
+    L = np.linalg.norm(a, 2) ** 2
+    f = cs.fista(lambda v: a @ v, lambda r: a.T @ r, y, 1e-4, L, iters=3000)
+    i = cs.ista(lambda v: a @ v, lambda r: a.T @ r, y, 1e-4, L, iters=3000)
+    assert np.linalg.norm(f.x - x) / np.linalg.norm(x) < 1e-2
+    assert f.iterations == 3000 and len(i.objective) == 3000
+    assert f.objective[200] < i.objective[200]
+    assert np.all(np.diff(i.objective) <= 1e-12)    # ISTA is monotone
+
+
+def test_basis_pursuit_exact_recovery_and_failure():
+    a, x, y = sparse_problem(n=100, m=50, k=5)
+    assert np.allclose(cs.basis_pursuit(a, y), x, atol=1e-6)
+    a, x, y = sparse_problem(n=100, m=20, k=15, seed=3)   # far above the transition
+    assert np.linalg.norm(cs.basis_pursuit(a, y) - x) > 1e-2
+
+
+def test_recovery_probability_extremes():
+    assert cs.recovery_probability(60, 40, 2, trials=3) == 1.0
+    assert cs.recovery_probability(60, 10, 9, trials=3) == 0.0
+
+
+def test_min_norm_solution_is_consistent_and_minimal():
+    a, _, y = sparse_problem()
+    x = cs.min_norm(a, y)
+    assert np.allclose(a @ x, y)
+    assert np.allclose(x, np.linalg.pinv(a) @ y)
+
+
+def test_reconstruct_smooth_image():
+    u = np.linspace(0, 1, 16)
+    img = np.outer(np.cos(np.pi * u), np.cos(np.pi * u)) * 0.5 + 0.5
+    res = cs.reconstruct(img, 60, iters=500)
+    base = cs.reconstruct(img, 60, method="min-norm")
+    assert res["x_hat"].shape == img.shape
+    assert res["mse"] < base["mse"] / 10
+    assert res["objective"] == [] and len(cs.reconstruct(img, 60, iters=5, record=True)["objective"]) == 5
+
+
+def test_statistical_dimension_and_donoho_tanner_known_points():
+    assert cs.statistical_dimension_l1(0.0) == 0.0 and cs.statistical_dimension_l1(1.0) == 1.0
+    # ρ(δ = 0.5) ≈ 0.385 for the ℓ1 (cross-polytope) transition
+    assert cs.donoho_tanner_rho(0.5) == pytest.approx(0.385, abs=0.01)
+    rho = cs.donoho_tanner_rho(np.array([0.1, 0.3, 0.5, 0.7, 0.9]))
+    assert np.all(np.diff(rho) > 0) and rho[0] > 0.15 and rho[-1] < 1
+    # the curve is consistent with ψ: δ = ψ(ρ δ)
+    for d, r in zip([0.1, 0.3, 0.5, 0.7, 0.9], rho):
+        assert cs.statistical_dimension_l1(r * d) == pytest.approx(d, abs=1e-8)
+
+
+def test_jl_distortion_and_bound():
+    x = RNG.standard_normal((50, 300))
+    ratios = cs.pairwise_distortion(x, 200, seed=0)
+    assert ratios.shape == (50 * 49 // 2,)
+    eps = cs.jl_epsilon(50, 200)
+    assert np.abs(ratios - 1).max() < eps < 1
+    assert cs.jl_epsilon(50, 5) == float("inf")
+    assert cs.jl_epsilon(50, 1000) < eps
+
+
+# --------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("m", [0, -3])
+def test_nonpositive_measurements(m):
+    with pytest.raises(ValueError, match="number of measurements M must be positive"):
+        cs.measurement_matrix(m, 10)
+    with pytest.raises(ValueError, match="M must be positive"):
+        cs.reconstruct(np.ones((4, 4)), m)
+
+
+def test_more_measurements_than_pixels():
+    with pytest.raises(ValueError, match="M = 17 measurements exceed the N = 16 pixels"):
+        cs.reconstruct(np.ones((4, 4)), 17)
+    with pytest.raises(ValueError, match="M = 11 exceeds N = 10"):
+        cs.recovery_probability(10, 11, 2, 1)
+
+
+def test_mismatched_shapes():
+    with pytest.raises(ValueError, match="Φ has 10 columns but images of shape \\(4, 4\\) have 16 pixels"):
+        cs.DCTSensing(np.ones((3, 10)), (4, 4))
+    with pytest.raises(ValueError, match="do not match"):
+        cs.min_norm(np.ones((3, 10)), np.ones(4))
+    with pytest.raises(ValueError, match="do not match"):
+        cs.basis_pursuit(np.ones((3, 10)), np.ones(4))
+    with pytest.raises(ValueError, match="shapes"):
+        cs.mse_mae(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="image must be 2-D"):
+        cs.reconstruct(np.ones(16), 4)
+
+
+def test_non_finite_data():
+    img = np.ones((4, 4))
+    img[0, 0] = np.nan
+    with pytest.raises(ValueError, match="image contains NaN or infinite values"):
+        cs.reconstruct(img, 4)
+    with pytest.raises(ValueError, match="measurements y contains NaN"):
+        cs.fista(lambda x: x, lambda r: r, np.array([1.0, np.inf]), 0.1, 1.0, 10)
+    with pytest.raises(ValueError, match="points x contains NaN"):
+        cs.pairwise_distortion(np.full((3, 4), np.nan), 2)
+
+
+def test_zero_iterations_and_bad_parameters():
+    with pytest.raises(ValueError, match="number of iterations must be positive, got 0"):
+        cs.fista(lambda x: x, lambda r: r, np.ones(3), 0.1, 1.0, iters=0)
+    with pytest.raises(ValueError, match="number of iterations must be positive"):
+        cs.reconstruct(np.ones((4, 4)), 4, iters=0)
+    with pytest.raises(ValueError, match="λ must be a finite number >= 0"):
+        cs.ista(lambda x: x, lambda r: r, np.ones(3), -1.0, 1.0)
+    with pytest.raises(ValueError, match="Lipschitz constant must be positive"):
+        cs.ista(lambda x: x, lambda r: r, np.ones(3), 0.1, 0.0)
+    with pytest.raises(ValueError, match="unknown ensemble 'uniform'"):
+        cs.measurement_matrix(3, 4, "uniform")
+    with pytest.raises(ValueError, match="unknown method 'omp'"):
+        cs.reconstruct(np.ones((4, 4)), 4, method="omp")
+    with pytest.raises(ValueError, match="sparsity k must be an integer between 0 and N"):
+        cs.recovery_probability(10, 5, 11, 1)
+    with pytest.raises(ValueError, match="δ = M/N must lie in"):
+        cs.donoho_tanner_rho(1.5)
+    with pytest.raises(ValueError, match="ε = k/N must be in"):
+        cs.statistical_dimension_l1(-0.1)
