@@ -173,6 +173,7 @@ def fit(
     weight_decay: float = 0.0,
     momentum: float = 0.9,
     seed: int = 0,
+    schedule: str | None = None,
     device: str | torch.device = "auto",
     progress: bool = True,
     desc: str = "training",
@@ -192,6 +193,9 @@ def fit(
     seed : int
         Seeds the shuffling (and everything else, via
         :func:`helpers.config.seed_everything`).
+    schedule : {None, "cosine"}
+        ``"cosine"`` anneals the learning rate from ``lr`` to zero over the
+        run (updated after every batch).
     device : {"auto", "cpu", "cuda"}
     progress : bool
         Show a progress bar (notebook widget or terminal) with the latest loss
@@ -210,9 +214,13 @@ def fit(
     gen = seed_everything(seed)
     model.to(dev).train()
     opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
+    if schedule not in (None, "cosine"):
+        raise ValueError(f"unknown schedule {schedule!r}; use None or 'cosine'.")
     # The whole training set moves to the device once, not batch by batch.
     x, y = x.to(dev), y.to(dev)
     n = x.shape[0]
+    steps = epochs * ((n + batch_size - 1) // batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if schedule == "cosine" else None
     history = History()
     bar = _progress(range(epochs), progress, desc)
     for _ in bar:
@@ -229,6 +237,8 @@ def fit(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             # Accumulate on the device; one synchronisation per epoch, not per batch.
             total_loss += loss.detach() * yb.shape[0]
             correct += (out.detach().argmax(1) == yb).sum()
@@ -363,7 +373,7 @@ def train_or_load(
     """
     dev = get_device(device)
     settings = {"epochs": 1, "batch_size": 128, "lr": 1e-3, "optimizer": "adam",
-                "weight_decay": 0.0, "momentum": 0.9, "seed": 0}
+                "weight_decay": 0.0, "momentum": 0.9, "seed": 0, "schedule": None}
     unknown = set(fit_kwargs) - set(settings)
     if unknown:
         raise TypeError(f"unknown training setting(s) {sorted(unknown)}; known: {sorted(settings)}.")
