@@ -1,0 +1,169 @@
+"""Random-feature regression and double descent, explained with the SVD.
+
+Introduced in the chapter "Over-parameterisation and double descent".
+
+A random-feature model maps an input x ∈ ℝᵈ to N features
+φ(x) = ReLU(Wᵀx / √d) with a fixed random W (d x N) and fits only the output
+weights β by least squares on one-hot targets. With the SVD of the n x N
+feature matrix F = UΣVᵀ, every fit is a filter on the singular values:
+
+    β_λ = V diag(σᵢ / (σᵢ² + λ)) Uᵀ Y,
+
+λ = 0 giving the minimum-norm least-squares solution (pseudo-inverse). Its
+norm, and the test error, blow up where the smallest non-zero σᵢ collapses,
+at the interpolation threshold N ≈ n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "random_relu_features",
+    "one_hot",
+    "add_label_noise",
+    "filter_factors",
+    "SVDFit",
+    "sweep_widths",
+]
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}.")
+    return int(value)
+
+
+def _check_ridge(lam) -> float:
+    if not isinstance(lam, (int, float, np.floating)) or not np.isfinite(lam) or lam < 0:
+        raise ValueError(f"ridge strength λ must be a finite number >= 0, got {lam!r}.")
+    return float(lam)
+
+
+def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.ndarray | None = None):
+    """ReLU(x W / √d) for a Gaussian W (d x width), seeded; returns (features, W).
+
+    Pass ``weights`` to reuse the same W on test data.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"inputs must be an (n, d) array, got shape {x.shape}.")
+    if weights is None:
+        width = _positive_int(width, "width N")
+        weights = np.random.default_rng(seed).standard_normal((x.shape[1], width))
+    elif weights.shape[0] != x.shape[1]:
+        raise ValueError(f"weights have {weights.shape[0]} rows but inputs have {x.shape[1]} features.")
+    return np.maximum(x @ weights / np.sqrt(x.shape[1]), 0.0), weights
+
+
+def one_hot(labels, num_classes: int = 10) -> np.ndarray:
+    """One-hot targets (n, num_classes) as float64."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError("labels must be a non-empty 1-D array.")
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}.")
+    return np.eye(num_classes)[labels]
+
+
+def add_label_noise(labels, fraction: float, num_classes: int = 10, seed: int = 0) -> np.ndarray:
+    """Replace a random ``fraction`` of the labels by a different, uniformly random class."""
+    if not isinstance(fraction, (int, float, np.floating)) or not 0 <= fraction <= 1:
+        raise ValueError(f"noise fraction must be in [0, 1], got {fraction!r}.")
+    labels = np.array(labels, copy=True)
+    rng = np.random.default_rng(seed)
+    flip = rng.choice(labels.size, size=int(round(fraction * labels.size)), replace=False)
+    labels[flip] = (labels[flip] + rng.integers(1, num_classes, size=flip.size)) % num_classes
+    return labels
+
+
+def filter_factors(s: np.ndarray, lam: float, rcond: float = 1e-10) -> np.ndarray:
+    """σ/(σ² + λ); for λ = 0 the pseudo-inverse 1/σ, with σ below rcond·σ₁ treated as zero."""
+    lam = _check_ridge(lam)
+    s = np.asarray(s, dtype=np.float64)
+    if lam == 0:
+        keep = s > rcond * (s[0] if s.size else 0.0)
+        out = np.zeros_like(s)
+        out[keep] = 1.0 / s[keep]
+        return out
+    return s / (s ** 2 + lam)
+
+
+class SVDFit:
+    """All least-squares fits of one feature matrix from a single SVD.
+
+    Parameters
+    ----------
+    features : (n, N) array
+    """
+
+    def __init__(self, features: np.ndarray):
+        f = np.asarray(features, dtype=np.float64)
+        if f.ndim != 2 or f.size == 0 or not np.all(np.isfinite(f)):
+            raise ValueError("features must be a non-empty 2-D array of finite numbers.")
+        self.u, self.s, self.vt = np.linalg.svd(f, full_matrices=False)
+
+    @property
+    def sigma_min(self) -> float:
+        """Smallest non-zero singular value (relative cut-off 1e-10)."""
+        nz = self.s[self.s > 1e-10 * self.s[0]]
+        return float(nz[-1]) if nz.size else 0.0
+
+    def coefficients(self, targets: np.ndarray, lam: float = 0.0) -> np.ndarray:
+        """β_λ = V diag(σ/(σ²+λ)) Uᵀ Y."""
+        y = np.asarray(targets, dtype=np.float64)
+        if y.shape[0] != self.u.shape[0]:
+            raise ValueError(f"targets have {y.shape[0]} rows but the features have {self.u.shape[0]}.")
+        return self.vt.T @ (filter_factors(self.s, lam)[:, None] * (self.u.T @ y))
+
+
+def sweep_widths(x_train, y_train, x_test, y_test, widths, *, seeds=(0,), ridges=(0.0,), noises=(0.0,),
+                 num_classes: int = 10) -> dict:
+    """Random-feature regression over widths, seeds, ridge strengths and label-noise levels.
+
+    One SVD per (seed, width) serves every ridge strength and noise level.
+    Features for all widths of a seed are nested (the first N columns of one
+    random W), so a curve is a single model family growing in width.
+
+    Returns
+    -------
+    dict of arrays indexed [seed, width, ridge, noise]: ``test_mse``,
+    ``test_err`` (classification error), ``train_mse``, ``train_err``,
+    ``norm`` (‖β‖_F); and [seed, width]: ``sigma_min``; plus ``spectra``
+    {(seed, width): singular values}.
+    """
+    widths = [_positive_int(w, "width N") for w in widths]
+    ridges = [_check_ridge(r) for r in ridges]
+    for nf in noises:
+        if not isinstance(nf, (int, float, np.floating)) or not 0 <= nf <= 1:
+            raise ValueError(f"noise fraction must be in [0, 1], got {nf!r}.")
+    y_train = np.asarray(y_train)
+    y_test = np.asarray(y_test)
+    shape = (len(seeds), len(widths), len(ridges), len(noises))
+    out = {k: np.zeros(shape) for k in ("test_mse", "test_err", "train_mse", "train_err", "norm")}
+    out["sigma_min"] = np.zeros((len(seeds), len(widths)))
+    out["spectra"] = {}
+    yte = one_hot(y_test, num_classes)
+    for a, seed in enumerate(seeds):
+        f_train_all, w = random_relu_features(x_train, max(widths), seed=seed)
+        f_test_all, _ = random_relu_features(x_test, 0, weights=w)
+        noisy = [add_label_noise(y_train, nf, num_classes, seed=seed + 1) for nf in noises]
+        targets = [one_hot(lbl, num_classes) for lbl in noisy]
+        for b, width in enumerate(widths):
+            fit = SVDFit(f_train_all[:, :width])
+            out["sigma_min"][a, b] = fit.sigma_min
+            out["spectra"][seed, width] = fit.s
+            ftest = f_test_all[:, :width]
+            for c, lam in enumerate(ridges):
+                for d, ytr in enumerate(targets):
+                    beta = fit.coefficients(ytr, lam)
+                    ptr = f_train_all[:, :width] @ beta
+                    pte = ftest @ beta
+                    out["train_mse"][a, b, c, d] = np.mean(np.sum((ptr - ytr) ** 2, 1))
+                    out["test_mse"][a, b, c, d] = np.mean(np.sum((pte - yte) ** 2, 1))
+                    out["train_err"][a, b, c, d] = np.mean(ptr.argmax(1) != noisy[d])
+                    out["test_err"][a, b, c, d] = np.mean(pte.argmax(1) != y_test)
+                    out["norm"][a, b, c, d] = np.linalg.norm(beta)
+    return out

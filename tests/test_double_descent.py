@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from helpers import double_descent as DD
+
+RNG = np.random.default_rng(0)
+
+
+def toy(n=80, d=20, n_test=200, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((d, 3))
+    x, xt = rng.standard_normal((n, d)), rng.standard_normal((n_test, d))
+    return x, (x @ w).argmax(1), xt, (xt @ w).argmax(1)
+
+
+def test_features_are_seeded_and_reusable():
+    x = RNG.standard_normal((5, 4))
+    f1, w = DD.random_relu_features(x, 7, seed=3)
+    f2, _ = DD.random_relu_features(x, 7, seed=3)
+    assert f1.shape == (5, 7) and np.array_equal(f1, f2) and np.all(f1 >= 0)
+    ft, _ = DD.random_relu_features(x[:2], 0, weights=w)
+    assert np.array_equal(ft, f1[:2])
+
+
+def test_min_norm_fit_equals_pinv_and_ridge_equals_closed_form():
+    f = RNG.standard_normal((10, 25))
+    y = RNG.standard_normal((10, 3))
+    fit = DD.SVDFit(f)
+    assert np.allclose(fit.coefficients(y), np.linalg.pinv(f) @ y)
+    lam = 0.5
+    ridge = np.linalg.solve(f.T @ f + lam * np.eye(25), f.T @ y)
+    assert np.allclose(fit.coefficients(y, lam), ridge)
+    assert fit.sigma_min == pytest.approx(np.linalg.svd(f, compute_uv=False)[-1])
+
+
+def test_label_noise_flips_the_requested_fraction():
+    y = np.arange(1000) % 10
+    noisy = DD.add_label_noise(y, 0.2, seed=1)
+    assert np.sum(noisy != y) == 200
+    assert np.array_equal(DD.add_label_noise(y, 0.0), y)
+    assert np.all(DD.add_label_noise(y, 1.0) != y)
+
+
+def test_double_descent_on_a_toy_problem():
+    x, y, xt, yt = toy()
+    n = len(x)
+    widths = [10, 20, 40, 60, n, 100, 160, 320, 800]
+    res = DD.sweep_widths(x, y, xt, yt, widths, seeds=(0, 1), ridges=(0.0, 1.0), noises=(0.0, 0.3), num_classes=3)
+    mse = res["test_mse"][:, :, 0, 0].mean(0)
+    peak = int(np.argmax(mse))
+    assert 1 / 1.5 <= widths[peak] / n <= 1.5
+    assert mse[-1] < mse[peak]
+    assert int(np.argmax(res["norm"][:, :, 0, 0].mean(0))) == peak
+    assert int(np.argmin(res["sigma_min"].mean(0))) == peak
+    # ridge lowers the peak; interpolation above the threshold
+    assert res["test_mse"][:, :, 1, 0].mean(0).max() < mse.max()
+    assert np.all(res["train_err"][:, widths.index(n) + 1:, 0, 0] == 0)
+    assert res["test_mse"][:, peak, 0, 1].mean() > mse[peak] * 0.5
+
+
+# ------------------------------------------------------------------ bad input
+
+def test_width_zero():
+    with pytest.raises(ValueError, match="width N must be at least 1, got 0"):
+        DD.random_relu_features(np.ones((3, 2)), 0)
+    x, y, xt, yt = toy()
+    with pytest.raises(ValueError, match="width N must be at least 1"):
+        DD.sweep_widths(x, y, xt, yt, [0, 10])
+
+
+def test_negative_ridge():
+    with pytest.raises(ValueError, match="ridge strength λ must be a finite number >= 0, got -1"):
+        DD.SVDFit(np.ones((3, 3))).coefficients(np.ones(3), -1.0)
+    x, y, xt, yt = toy()
+    with pytest.raises(ValueError, match="ridge strength"):
+        DD.sweep_widths(x, y, xt, yt, [10], ridges=(-0.1,))
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "0.2"])
+def test_noise_fraction_outside_unit_interval(bad):
+    with pytest.raises(ValueError, match="noise fraction must be in \\[0, 1\\]"):
+        DD.add_label_noise(np.arange(10), bad)
+    x, y, xt, yt = toy()
+    with pytest.raises(ValueError, match="noise fraction"):
+        DD.sweep_widths(x, y, xt, yt, [10], noises=(bad,))
+
+
+def test_other_bad_input():
+    with pytest.raises(ValueError, match="inputs must be an \\(n, d\\) array"):
+        DD.random_relu_features(np.ones(3), 2)
+    with pytest.raises(ValueError, match="targets have 2 rows but the features have 3"):
+        DD.SVDFit(np.ones((3, 4))).coefficients(np.ones((2, 1)))
+    with pytest.raises(ValueError, match="labels must lie in 0..9"):
+        DD.one_hot([0, 10])
+
