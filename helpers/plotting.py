@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .data import ImageData, stratified_indices
+from .data import ImageData
 
 __all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view",
            "reconstruction_view"]
@@ -89,9 +89,6 @@ def class_count_bars(datasets: dict, *, ax=None):
     ax.legend(fontsize=8)
     return ax.figure
 
-
-# Re-exported for chapters that want a class-balanced sample to plot.
-balanced_indices = stratified_indices
 
 
 def _imshow(ax, img, title=None):
