@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["median_time", "machine_description"]
+__all__ = ["median_time", "inference_time", "machine_description"]
 
 
 def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02,
@@ -43,6 +43,42 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
             fn()
         samples.append((time.perf_counter() - start) / number)
     return float(np.median(samples))
+
+
+def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,
+                   repeats: int = 7, min_time: float = 0.05, warmup: int = 2) -> float:
+    """Median seconds of one forward pass of ``model`` on a batch of ``batch_size`` inputs.
+
+    Runs in ``torch.inference_mode`` on ``device`` with the model in eval
+    mode. ``threads`` fixes ``torch.set_num_threads`` for the measurement (and
+    restores it afterwards), so that runs compare like with like. On CUDA the
+    device is synchronised after each call.
+    """
+    import torch
+
+    from .config import get_device
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    dev = get_device(device)
+    x = torch.randn((batch_size,) + tuple(input_shape), device=dev)
+    was = model.training
+    model.to(dev).eval()
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+
+    def call():
+        model(x)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+
+    try:
+        with torch.inference_mode():
+            return median_time(call, repeats=repeats, min_time=min_time, warmup=warmup)
+    finally:
+        torch.set_num_threads(before)
+        model.train(was)
 
 
 def machine_description() -> str:

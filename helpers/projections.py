@@ -106,6 +106,13 @@ class Projection:
             out.append(xb @ r.T)
         return torch.cat(out) / self.scale.to(x.device)
 
+    def top(self, m: int) -> "Projection":
+        """The projection onto the first ``m`` of its directions (for PCA: the top ``m`` principal axes)."""
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= self.m:
+            raise ValueError(f"m must be an integer from 1 to {self.m}, got {m!r}.")
+        return Projection(matrix=self.matrix[:m].clone(), centre=self.centre, scale=self.scale[:m].clone(),
+                          kind=self.kind, seed=self.seed)
+
     def __repr__(self) -> str:
         seed = f", seed={self.seed}" if self.seed is not None else ""
         return f"Projection({self.kind}, D={self.d} -> M={self.m}{seed})"

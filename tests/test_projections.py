@@ -63,6 +63,11 @@ def test_pca_projection_is_the_svd():
     z = proj(torch.from_numpy(x)).double()
     assert torch.allclose(z.var(0), torch.ones(3, dtype=torch.float64), atol=1e-4)
     assert float(z.mean(0).abs().max()) < 1e-4
+    # the top-2 projection is the first two features of the top-3 one
+    assert torch.equal(proj.top(2)(torch.from_numpy(x)), z.float()[:, :2]) or torch.allclose(
+        proj.top(2)(torch.from_numpy(x)).double(), z[:, :2], atol=1e-6)
+    with pytest.raises(ValueError, match="m must be an integer from 1 to 3"):
+        proj.top(4)
     # reconstruction from 3 axes is almost exact
     raw, _ = P.pca_projection(torch.from_numpy(x), 3, whiten=False)
     zr = raw(torch.from_numpy(x)).double()

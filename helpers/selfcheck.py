@@ -1,0 +1,113 @@
+"""Self-check cells for the exercises: is an answer right, without showing the right answer.
+
+Used by the cells tagged ``self-check`` in the chapters and kept in the
+student handouts (``tools/handouts.py``). Each check recomputes what it needs
+here, out of the student's sight, and either prints a confirmation or raises
+an ``AssertionError`` with a hint that does not give the answer away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["check", "CHECKS"]
+
+
+def _number(answer, label):
+    if answer is None:
+        raise AssertionError(f"{label}: no answer yet. Set `answer` in the cell above, then run this cell again.")
+    try:
+        value = float(np.asarray(answer, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        raise AssertionError(f"{label}: `answer` should be a single number, got {type(answer).__name__}.") from None
+    if not np.isfinite(value):
+        raise AssertionError(f"{label}: `answer` is {value}; it should be a finite number.")
+    return value
+
+
+def _gray_mean(answer, data=None):
+    if data is None:
+        raise TypeError("pass data=<the grayscale ImageData> to this check.")
+    ok = abs(_number(answer, "datasets-ex-gray") - float(data.images.mean())) < 2e-3
+    return ok, "grayscale conversion is a fixed weighted sum of R, G and B; average the channel means with those weights."
+
+
+def _rank_one(answer):
+    return abs(_number(answer, "svd-ex-rank-one") - 15.0) < 1e-6, "σ₁ of xyᵀ is a product of two norms."
+
+
+def _phase_transition(answer):
+    from .cs import donoho_tanner_rho
+
+    k = _number(answer, "cs-ex-pt")
+    expected = float(donoho_tanner_rho(0.5)) * 100
+    return abs(k - expected) <= 3, "read ρ = k/M off the curve at δ = M/N = 0.5, then multiply by M."
+
+
+def _conv_params(answer):
+    value = _number(answer, "param-ex-7")
+    return value in (64 * 3 * 3 * 3 + 64, 64 * 3 * 3 * 3), "each of the 64 filters spans all 3 input channels."
+
+
+def _tiny_params(answer):
+    from .models import TinyConvNet, count_parameters
+
+    return _number(answer, "train-ex-params") == count_parameters(TinyConvNet()), (
+        "count the weights of conv1, conv2 and fc, and do not forget fc's bias.")
+
+
+def _null_pattern(answer, model=None):
+    import torch
+
+    if model is None:
+        raise TypeError("pass model=<the TinyConvNet> to this check.")
+    if answer is None:
+        raise AssertionError("convsvd-ex-null: no answer yet. Set `answer` to a 3x3 pattern.")
+    p = torch.as_tensor(np.asarray(answer, dtype=np.float64)).reshape(-1)
+    if p.numel() != 9 or float(p.norm()) == 0:
+        raise AssertionError("convsvd-ex-null: `answer` should be a non-zero 3x3 pattern (9 numbers).")
+    w = model.conv1.weight.detach().double().reshape(model.conv1.out_channels, -1).cpu()
+    ok = float((w @ p).norm() / (w.norm() * p.norm())) < 1e-5
+    return ok, "the invisible pattern is the direction W maps to zero: look at the last right singular vector."
+
+
+def _breakeven(answer):
+    return abs(_number(answer, "lr-ex-breakeven") - 288 / 41) < 0.01, (
+        "solve k (C_in·9 + C_out) = C_out·C_in·9 for C_in = 1, C_out = 32.")
+
+
+def _jl_dim(answer):
+    from sklearn.random_projection import johnson_lindenstrauss_min_dim
+
+    return _number(answer, "rp-ex-jl") == johnson_lindenstrauss_min_dim(60000, eps=0.1), (
+        "scikit-learn's johnson_lindenstrauss_min_dim answers this for n samples and ε.")
+
+
+def _gd_min_norm(answer):
+    value = _number(answer, "dd-ex-gd")
+    return 0 <= value < 1e-2, ("`answer` should be the relative distance ‖b − β_min‖/‖β_min‖ after gradient descent; "
+                               "if it is large, run more steps or check the step size 1/σ₁².")
+
+
+CHECKS = {
+    "datasets-ex-gray": _gray_mean,
+    "svd-ex-rank-one": _rank_one,
+    "cs-ex-pt": _phase_transition,
+    "param-ex-7": _conv_params,
+    "train-ex-params": _tiny_params,
+    "convsvd-ex-null": _null_pattern,
+    "lr-ex-breakeven": _breakeven,
+    "rp-ex-jl": _jl_dim,
+    "dd-ex-gd": _gd_min_norm,
+}
+
+
+def check(label: str, answer, **context) -> bool:
+    """Check ``answer`` to exercise ``label``; prints ✓ or raises AssertionError with a hint."""
+    if label not in CHECKS:
+        raise KeyError(f"no self-check for exercise {label!r}; known: {', '.join(CHECKS)}.")
+    ok, hint = CHECKS[label](answer, **context)
+    if not ok:
+        raise AssertionError(f"{label}: not right yet. Hint: {hint}")
+    print(f"✓ {label}: your answer is right.")
+    return True
