@@ -5,6 +5,7 @@
 #   make test     unit tests + every chapter in quick mode + strict book build
 #   make lab      open the chapters in JupyterLab
 #   make run NB=00_datasets P="-p device cuda"   run one chapter with papermill
+#   make handouts OUT=labs   student and instructor notebooks for every chapter
 #
 # Set LAAIC_DATA_ROOT to a local copy of the datasets to avoid downloads.
 
@@ -13,7 +14,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv book book-quick test unit notebooks lab run clean
+.PHONY: venv book book-quick test unit notebooks lab run run-all handouts browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
@@ -33,7 +34,11 @@ book-quick: venv
 	LAAIC_QUICK=1 $(BIN)/jupyter-book build . --path-output _build/quick -W -n --keep-going
 
 unit: venv
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
+
+# The built quick book in headless Chromium (needs Debian's chromium package).
+browser: venv
+	LAAIC_BOOK_HTML=_build/quick/_build/html $(BIN)/python -m pytest tests/browser
 
 notebooks: venv
 	LAAIC_QUICK=1 $(BIN)/python -m pytest --nbval-lax book
@@ -50,6 +55,19 @@ P ?=
 run: venv
 	@mkdir -p _build/runs
 	$(BIN)/papermill book/$(NB).ipynb _build/runs/$(NB).ipynb --cwd book $(P)
+
+# Every chapter at full scale, one process each, with a JSON and Markdown
+# report (wall time, peak memory, key results): make run-all DEVICE=cuda
+DEVICE ?= auto
+run-all: venv
+	$(BIN)/python tools/run_all.py --device $(DEVICE) --out _build/full-run $(CH)
+
+# Lab handouts: OUT/student (solutions removed, self-checks kept) and
+# OUT/instructor. CH="01 06" limits them to some chapters.
+OUT ?= handouts
+CH ?=
+handouts: venv
+	$(BIN)/python tools/handouts.py $(OUT) $(CH)
 
 clean:
 	rm -rf _build

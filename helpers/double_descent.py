@@ -112,11 +112,13 @@ class SVDFit:
         return float(nz[-1]) if nz.size else 0.0
 
     def coefficients(self, targets: np.ndarray, lam: float = 0.0) -> np.ndarray:
-        """β_λ = V diag(σ/(σ²+λ)) Uᵀ Y."""
+        """β_λ = V diag(σ/(σ²+λ)) Uᵀ Y, for a target vector (n,) or matrix (n, k)."""
         y = np.asarray(targets, dtype=np.float64)
-        if y.shape[0] != self.u.shape[0]:
-            raise ValueError(f"targets have {y.shape[0]} rows but the features have {self.u.shape[0]}.")
-        return self.vt.T @ (filter_factors(self.s, lam)[:, None] * (self.u.T @ y))
+        if y.ndim not in (1, 2) or y.shape[0] != self.u.shape[0]:
+            raise ValueError(f"targets must have {self.u.shape[0]} rows (one per example), got shape {y.shape}.")
+        y2 = y[:, None] if y.ndim == 1 else y
+        beta = self.vt.T @ (filter_factors(self.s, lam)[:, None] * (self.u.T @ y2))
+        return beta[:, 0] if y.ndim == 1 else beta
 
 
 def sweep_widths(x_train, y_train, x_test, y_test, widths, *, seeds=(0,), ridges=(0.0,), noises=(0.0,),

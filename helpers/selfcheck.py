@@ -85,8 +85,8 @@ def _jl_dim(answer):
 
 def _gd_min_norm(answer):
     value = _number(answer, "dd-ex-gd")
-    return 0 <= value < 1e-2, ("`answer` should be the relative distance ‖b − β_min‖/‖β_min‖ after gradient descent; "
-                               "if it is large, run more steps or check the step size 1/σ₁².")
+    return 0 <= value < 1e-8, ("`answer` should be ‖b − VVᵀb‖/‖b‖, the part of the iterate outside the row space "
+                               "of F (V: right singular vectors, fit_.vt.T), relative to ‖b‖.")
 
 
 CHECKS = {

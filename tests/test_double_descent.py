@@ -88,8 +88,18 @@ def test_noise_fraction_outside_unit_interval(bad):
 def test_other_bad_input():
     with pytest.raises(ValueError, match="inputs must be an \\(n, d\\) array"):
         DD.random_relu_features(np.ones(3), 2)
-    with pytest.raises(ValueError, match="targets have 2 rows but the features have 3"):
+    with pytest.raises(ValueError, match="targets must have 3 rows \\(one per example\\), got shape \\(2, 1\\)"):
         DD.SVDFit(np.ones((3, 4))).coefficients(np.ones((2, 1)))
     with pytest.raises(ValueError, match="labels must lie in 0..9"):
         DD.one_hot([0, 10])
 
+
+
+def test_coefficients_of_a_target_vector_match_the_matrix_case():
+    rng = np.random.default_rng(0)
+    f, y = rng.standard_normal((5, 8)), rng.standard_normal(5)
+    fit_ = DD.SVDFit(f)
+    beta = fit_.coefficients(y)
+    assert beta.shape == (8,)
+    np.testing.assert_allclose(beta, fit_.coefficients(y[:, None])[:, 0])
+    np.testing.assert_allclose(beta, np.linalg.pinv(f) @ y, atol=1e-10)

@@ -1,0 +1,47 @@
+"""The full-scale run command (tools/run_all.py): refusals, and a report from a real (quick) run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = [sys.executable, str(ROOT / "tools" / "run_all.py")]
+
+
+def run(*args):
+    return subprocess.run(TOOL + list(args), capture_output=True, text=True, cwd=ROOT)
+
+
+def test_refuses_bad_input_and_keeps_earlier_reports(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "report.json").write_text('{"earlier": true}')
+    bad = run("nope", "--out", str(out))
+    assert bad.returncode == 2 and "no chapter 'nope'" in bad.stderr
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    bad = run("03", "--out", str(afile))
+    assert bad.returncode == 2 and "is a file" in bad.stderr
+    bad = run("03", "--device", "tpu", "--out", str(out))
+    assert bad.returncode == 2 and "device must be auto, cpu or cuda" in bad.stderr
+    if not torch.cuda.is_available():
+        bad = run("03", "--device", "cuda", "--out", str(out))
+        assert bad.returncode == 2 and "sees no CUDA GPU" in bad.stderr
+    assert json.loads((out / "report.json").read_text()) == {"earlier": True}
+
+
+def test_a_quick_run_writes_both_reports(tmp_path):
+    out = tmp_path / "run"
+    ok = run("03", "--quick", "--device", "cpu", "--out", str(out))
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    (row,) = report["chapters"]
+    assert row["chapter"] == "03_structured_matrices" and row["ok"] and row["quick"]
+    assert row["wall_s"] > 0 and 50 < row["peak_mib"] < 8192
+    assert row["results"]["torch_err"] < 1e-4
+    assert (out / "03_structured_matrices.ipynb").is_file()
+    assert "| 03_structured_matrices | yes |" in (out / "report.md").read_text()

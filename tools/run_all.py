@@ -1,0 +1,203 @@
+"""Run every chapter at full scale with papermill and write a performance report.
+
+Usage (from the repository root)::
+
+    python tools/run_all.py [--device auto|cpu|cuda] [--quick] [--out _build/full-run] [CHAPTER ...]
+    make run-all DEVICE=cuda
+
+Each chapter runs in its own process (papermill, the chapter's own parameters
+plus ``device``), so its peak memory is measured alone. Writes, under
+``--out``:
+
+* ``<chapter>.ipynb``: the executed notebooks;
+* ``report.json`` and ``report.md``: per chapter the wall time, the peak
+  resident memory of the kernel, the device, success, and the chapter's key
+  glued results (accuracies, identity errors, speed-ups), plus the machine.
+
+The report files are replaced only after every chapter has been attempted,
+through temporary files, so an interrupted or refused run leaves an earlier
+report intact. Bad input (an unknown chapter, ``--device cuda`` without a
+GPU, an output folder that cannot be written) is refused before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+
+# The glued results worth tracking per chapter (missing keys are skipped).
+KEY_RESULTS = {
+    "01_svd": ["hand_err", "ey_dev", "k99", "psnr_best", "acc_k10"],
+    "02_compressive_sensing": ["k_fista", "k_ista", "rho_half", "pt_dev", "jl_worst_200"],
+    "03_structured_matrices": ["torch_err", "eig2_err", "cross_torch_128", "cross_scipy_128"],
+    "04_training_tinyconvnet": ["test_acc", "train_seconds", "n_params"],
+    "05_conv_layers_svd": ["acc", "masks_500", "masks_max"],
+    "06_low_rank_compression": ["cnn_base", "best_svd_speed", "best_svd_theory", "best_svd_ratio", "best_ft_speed",
+                                "fact_diff", "ey_worst"],
+    "07_random_projections": ["fm_cnn_mean", "fm_cnn_std", "fm_mlp_mean", "fm_mlp_std", "cf_cnn_mean", "cf_cnn_std",
+                              "cf_mlp_mean", "cf_mlp_std"],
+    "08_double_descent": ["peak_ratio", "peak_err", "far_err", "net_fit_w"],
+}
+
+
+class RunError(ValueError):
+    pass
+
+
+def chapters() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))}
+
+
+def select(names: list[str]) -> list[Path]:
+    available = chapters()
+    if not names:
+        return list(available.values())
+    out = []
+    for name in names:
+        stem = Path(name).stem
+        match = [p for s, p in available.items() if s == stem or s.split("_", 1)[0] == stem]
+        if not match:
+            raise RunError(f"no chapter {name!r}; choose from: {', '.join(available)}.")
+        out.extend(match)
+    return out
+
+
+def check_device(device: str) -> None:
+    if device not in ("auto", "cpu", "cuda"):
+        raise RunError(f"device must be auto, cpu or cuda, got {device!r}.")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RunError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto.")
+
+
+def check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise RunError(f"the output folder {out} is a file; pass a folder.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise RunError(f"cannot write to the output folder {out} ({err.strerror}); pass a writable folder.") from None
+
+
+# Runs one chapter in a child process and prints its peak memory: ru_maxrss of
+# RUSAGE_CHILDREN covers the kernel, which papermill starts and waits for.
+_CHILD = r"""
+import json, resource, sys, time, papermill
+src, dst, device, quick = sys.argv[1:5]
+params = {"device": device}
+if quick == "1":
+    params["quick"] = True
+start = time.perf_counter()
+error = None
+try:
+    papermill.execute_notebook(src, dst, parameters=params, cwd=str(__import__("pathlib").Path(src).parent),
+                               progress_bar=False, log_output=False)
+except Exception as err:
+    error = f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print("RESULT " + json.dumps({"wall_s": wall, "peak_bytes": peak, "error": error}))
+"""
+
+
+def glued(nb_path: Path) -> dict:
+    import nbformat
+
+    nb = nbformat.read(nb_path, 4)
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            meta = o.get("metadata", {}).get("scrapbook")
+            if meta:
+                text = o.get("data", {}).get("text/plain")
+                try:
+                    out[meta["name"]] = float(text)
+                except (TypeError, ValueError):
+                    out[meta["name"]] = text
+    return out
+
+
+def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from helpers.bench import machine_description
+
+    rows = []
+    for src in paths:
+        dst = out / src.name
+        print(f"running {src.stem} (device={device}{', quick' if quick else ''}) ...", flush=True)
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(src), str(dst), device, "1" if quick else "0"],
+                              capture_output=True, text=True, env=os.environ.copy())
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        res = json.loads(line[7:]) if line else {"wall_s": None, "peak_bytes": None,
+                                                   "error": proc.stderr.strip()[-500:] or "no result"}
+        values = glued(dst) if dst.is_file() else {}
+        row = {
+            "chapter": src.stem, "ok": res["error"] is None, "error": res["error"], "wall_s": res["wall_s"],
+            "peak_mib": None if res["peak_bytes"] is None else res["peak_bytes"] / 2 ** 20,
+            "device": device, "quick": quick,
+            "results": {k: values[k] for k in KEY_RESULTS.get(src.stem, []) if k in values},
+            "chapter_seconds": values.get("chapter_seconds"),
+        }
+        rows.append(row)
+        print(f"  {'ok' if row['ok'] else 'FAILED: ' + str(row['error'])}; {row['wall_s'] or 0:.0f} s, "
+              f"peak {row['peak_mib'] or 0:.0f} MiB", flush=True)
+    return {"machine": machine_description(), "device": device, "quick": quick,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "total_s": sum(r["wall_s"] or 0 for r in rows),
+            "chapters": rows}
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# Full-scale run ({'quick' if report['quick'] else 'full'} mode, device {report['device']})", "",
+             f"{report['date']}; {report['machine']}", "",
+             "| chapter | ok | wall time (s) | peak memory (MiB) | key results |", "|---|---|---|---|---|"]
+    for r in report["chapters"]:
+        res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
+        lines.append(f"| {r['chapter']} | {'yes' if r['ok'] else 'NO'} | {r['wall_s'] or 0:.0f} | "
+                     f"{r['peak_mib'] or 0:.0f} | {res} |")
+    lines += ["", f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min)."]
+    return "\n".join(lines) + "\n"
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--quick", action="store_true", help="quick mode instead of full scale")
+    parser.add_argument("--out", default=str(ROOT / "_build" / "full-run"), help="output folder")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    try:
+        paths = select(args.chapters)
+        check_device(args.device)
+        check_out(out)
+    except RunError as err:
+        print(f"run_all: error: {err}", file=sys.stderr)
+        return 2
+    report = run(paths, out, args.device, args.quick)
+    _replace(out / "report.json", json.dumps(report, indent=2))
+    _replace(out / "report.md", markdown(report))
+    print(markdown(report))
+    return 0 if all(r["ok"] for r in report["chapters"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
