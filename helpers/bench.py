@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["median_time", "inference_time", "machine_description"]
+__all__ = ["median_time", "paired_times", "inference_time", "speedup", "module_times", "machine_description"]
 
 
 def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02,
@@ -43,6 +43,84 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
             fn()
         samples.append((time.perf_counter() - start) / number)
     return float(np.median(samples))
+
+
+def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: int = 1) -> dict:
+    """Median seconds per call of several functions, timed in alternation.
+
+    On a shared or thermally throttled machine the speed of the CPU drifts
+    over seconds to minutes. Timing A for a while and then B for a while
+    turns that drift into a false speed-up; here every round times each
+    function once (for at least ``min_time``), so all of them see the same
+    conditions, and the median over ``rounds`` is returned for each:
+    ``{name: seconds}``.
+    """
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be a positive integer, got {rounds!r}.")
+    if not fns:
+        raise ValueError("give at least one function to time.")
+    numbers = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        start = time.perf_counter()
+        fn()
+        numbers[name] = max(1, int(np.ceil(min_time / max(time.perf_counter() - start, 1e-9))))
+    samples = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: float(np.median(v)) for name, v in samples.items()}
+
+
+def _threads(threads):
+    import contextlib
+
+    import torch
+
+    @contextlib.contextmanager
+    def ctx():
+        before = torch.get_num_threads()
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    return ctx()
+
+
+def speedup(baseline, candidate, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,
+            rounds: int = 7, min_time: float = 0.05) -> dict:
+    """Measured speed-up of ``candidate`` over ``baseline`` (two models), timed in alternation.
+
+    Returns ``{"baseline": s, "candidate": s, "speedup": baseline / candidate}`` with median
+    seconds per forward pass of a batch of ``batch_size`` random inputs (eval mode, inference mode).
+    """
+    import torch
+
+    from .config import get_device
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    dev = get_device(device)
+    x = torch.randn((batch_size,) + tuple(input_shape), device=dev)
+    models = {"baseline": baseline.to(dev).eval(), "candidate": candidate.to(dev).eval()}
+
+    def runner(m):
+        def call():
+            m(x)
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+        return call
+
+    with _threads(threads), torch.inference_mode():
+        t = paired_times({k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2)
+    return {**t, "speedup": t["baseline"] / t["candidate"]}
 
 
 def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,
@@ -79,6 +157,48 @@ def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", 
     finally:
         torch.set_num_threads(before)
         model.train(was)
+
+
+def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
+                 min_time: float = 0.02) -> list[list[tuple[str, float]]]:
+    """Median seconds of each child of one or more ``torch.nn.Sequential``, each on its real input.
+
+    ``x`` is the input of the first child; every child gets the output of the
+    one before, as in a forward pass. Nested ``Sequential`` children (a
+    factorized layer) are timed as one step. With several sequentials (an
+    original and a compressed version with the same children names) the
+    children at the same position are timed in alternation (see
+    :func:`paired_times`). Returns one ``[(name, seconds), ...]`` per sequential.
+    """
+    import torch
+
+    for seq in sequentials:
+        if not isinstance(seq, torch.nn.Sequential):
+            raise TypeError(f"module_times expects torch.nn.Sequential models, got {type(seq).__name__}.")
+    if not sequentials:
+        raise ValueError("give at least one torch.nn.Sequential.")
+    names = [n for n, _ in sequentials[0].named_children()]
+    for seq in sequentials[1:]:
+        if [n for n, _ in seq.named_children()] != names:
+            raise ValueError("the sequentials must have children with the same names, in the same order.")
+    out = [[] for _ in sequentials]
+    inputs = [x for _ in sequentials]
+    was = [s.training for s in sequentials]
+    for s in sequentials:
+        s.eval()
+    try:
+        with _threads(threads), torch.inference_mode():
+            for name in names:
+                mods = [dict(s.named_children())[name] for s in sequentials]
+                fns = {i: (lambda m=m, inp=inp: m(inp)) for i, (m, inp) in enumerate(zip(mods, inputs))}
+                t = paired_times(fns, rounds=rounds, min_time=min_time)
+                for i, m in enumerate(mods):
+                    out[i].append((name, t[i]))
+                    inputs[i] = m(inputs[i])
+    finally:
+        for s, w in zip(sequentials, was):
+            s.train(w)
+    return out
 
 
 def machine_description() -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "ranks_for_energy",
     "ranks_for_budget",
     "output_positions",
+    "breakeven_rank",
 ]
 
 
@@ -181,6 +182,18 @@ def factorized_counts(conv: nn.Conv2d, k: int, positions: int = 1) -> dict:
         "macs": positions * o * c * kh * kw,
         "macs_k": positions * k * (c * kh * kw + o),
     }
+
+
+def breakeven_rank(conv: nn.Conv2d) -> int:
+    """The largest rank k at which the two-convolution factorization still saves multiply–adds (0 if none).
+
+    Saving means k·(C_in·kh·kw + C_out) < C_out·C_in·kh·kw.
+    """
+    check_factorizable(conv)
+    o, c, kh, kw = conv.weight.shape
+    n = c * kh * kw
+    k = (o * n - 1) // (n + o)
+    return int(min(k, min(o, n)))
 
 
 def output_positions(model: nn.Module, input_shape: tuple) -> dict[str, int]:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from helpers import lowrank as L
-from helpers.bench import inference_time
+from helpers.bench import inference_time, module_times
 from helpers.models import ReportCNN, TinyConvNet, count_macs, count_parameters
 
 
@@ -68,6 +68,21 @@ def test_counts_match_hand_computed_values():
     assert count_macs(two, (2, 8, 8)) == L.factorized_counts(layer, 2, 36)["macs_k"]
     sep = L.separable_conv(layer, 2)  # 2 filters 2x3x1, then 4 filters 2x1x3
     assert count_parameters(sep) == 2 * 2 * 3 + 4 * 2 * 3 + 4
+
+
+def test_breakeven_rank_by_hand():
+    # 32 x 9: k * (9 + 32) < 288 -> k <= 7
+    assert L.breakeven_rank(nn.Conv2d(1, 32, 3)) == 7
+    # 64 x 288: k * 352 < 18432 -> k <= 52
+    assert L.breakeven_rank(nn.Conv2d(32, 64, 3)) == 52
+    for conv in (nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.Conv2d(3, 4, 1)):
+        k = L.breakeven_rank(conv)
+        if k:
+            c = L.factorized_counts(conv, k)
+            assert c["macs_k"] < c["macs"]
+        if k + 1 <= min(conv.weight.shape[0], conv.weight[0].numel()):
+            c = L.factorized_counts(conv, k + 1)
+            assert c["macs_k"] >= c["macs"]
 
 
 def test_compress_replaces_layers_and_keeps_the_original():
@@ -136,3 +151,28 @@ def test_inference_time_reports_a_positive_median_and_restores_threads():
     assert t > 0 and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         inference_time(TinyConvNet(), (1, 28, 28), 0)
+
+
+def test_module_times_follow_the_forward_pass():
+    net = ReportCNN(1, 28)
+    small = L.compress(net, {"features.3": 4})
+    a, b = module_times(net.features, small.features, x=torch.randn(8, 1, 28, 28), rounds=2, min_time=0.001)
+    assert [n for n, _ in a] == [n for n, _ in b] == [str(i) for i in range(len(net.features))]
+    assert all(t > 0 for _, t in a + b)
+    with pytest.raises(TypeError, match="expects torch.nn.Sequential"):
+        module_times(TinyConvNet(), x=torch.randn(1, 1, 28, 28))
+    with pytest.raises(ValueError, match="same names"):
+        module_times(net.features, net.classifier, x=torch.randn(1, 1, 28, 28))
+
+
+def test_speedup_and_paired_times():
+    from helpers.bench import paired_times, speedup
+
+    net = ReportCNN(1, 28)
+    res = speedup(net, L.compress(net, {"features.3": 2}), (1, 28, 28), 4, threads=1, rounds=3, min_time=0.001)
+    assert set(res) == {"baseline", "candidate", "speedup"} and res["speedup"] > 0
+    assert res["speedup"] == pytest.approx(res["baseline"] / res["candidate"])
+    t = paired_times({"a": lambda: sum(range(100)), "b": lambda: sum(range(10000))}, rounds=3, min_time=0.001)
+    assert 0 < t["a"] < t["b"]
+    with pytest.raises(ValueError, match="rounds must be a positive integer"):
+        paired_times({"a": lambda: 1}, rounds=0)

@@ -28,35 +28,20 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chapters import BOOK, ChapterError, select  # noqa: E402
 
 
 class HandoutError(ValueError):
     """Bad input to the handout command; the message says what to do."""
 
 
-def chapters(book: Path = BOOK) -> dict[str, Path]:
-    """Chapter notebooks by stem, in reading order."""
-    return {p.stem: p for p in sorted(book.glob("[0-9][0-9]_*.ipynb"))}
-
-
 def resolve(names: list[str], book: Path = BOOK) -> list[Path]:
     """Notebook paths for chapter numbers or names (all chapters when ``names`` is empty)."""
-    available = chapters(book)
-    if not names:
-        return list(available.values())
-    out = []
-    for name in names:
-        stem = Path(name).stem
-        match = [p for s, p in available.items() if s == stem or s.split("_", 1)[0] == stem]
-        if not match:
-            raise HandoutError(
-                f"no chapter {name!r} in {book}; choose from: {', '.join(available)} "
-                "(a number such as 06 is enough)."
-            )
-        out.extend(match)
-    return out
+    try:
+        return select(names, book)
+    except ChapterError as err:
+        raise HandoutError(str(err)) from None
 
 
 def _tags(cell) -> list:

@@ -30,8 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chapters import BOOK, ROOT, ChapterError  # noqa: E402
+from chapters import select as _select  # noqa: E402
 
 # The glued results worth tracking per chapter (missing keys are skipped).
 KEY_RESULTS = {
@@ -52,22 +53,11 @@ class RunError(ValueError):
     pass
 
 
-def chapters() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))}
-
-
 def select(names: list[str]) -> list[Path]:
-    available = chapters()
-    if not names:
-        return list(available.values())
-    out = []
-    for name in names:
-        stem = Path(name).stem
-        match = [p for s, p in available.items() if s == stem or s.split("_", 1)[0] == stem]
-        if not match:
-            raise RunError(f"no chapter {name!r}; choose from: {', '.join(available)}.")
-        out.extend(match)
-    return out
+    try:
+        return _select(names, BOOK)
+    except ChapterError as err:
+        raise RunError(str(err)) from None
 
 
 def check_device(device: str) -> None:
