@@ -169,10 +169,13 @@ def test_speedup_and_paired_times():
     from helpers.bench import paired_times, speedup
 
     net = ReportCNN(1, 28)
-    res = speedup(net, L.compress(net, {"features.3": 2}), (1, 28, 28), 4, threads=1, rounds=3, min_time=0.001)
+    res = speedup(net, L.compress(net, {"features.3": 2}), torch.randn(4, 1, 28, 28), threads=1, rounds=3,
+                  min_time=0.001)
     assert set(res) == {"baseline", "candidate", "speedup"} and res["speedup"] > 0
     assert res["speedup"] == pytest.approx(res["baseline"] / res["candidate"])
     t = paired_times({"a": lambda: sum(range(100)), "b": lambda: sum(range(10000))}, rounds=3, min_time=0.001)
     assert 0 < t["a"] < t["b"]
     with pytest.raises(ValueError, match="rounds must be a positive integer"):
         paired_times({"a": lambda: 1}, rounds=0)
+    with pytest.raises(ValueError, match="inputs must be a batch"):
+        speedup(net, net, torch.randn(3))
