@@ -14,7 +14,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv book book-quick test unit notebooks lab run run-all handouts browser clean
+.PHONY: venv book book-quick test unit notebooks lab run run-all bench handouts browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
@@ -61,6 +61,10 @@ run: venv
 DEVICE ?= auto
 run-all: venv
 	$(BIN)/python tools/run_all.py --device $(DEVICE) --out _build/full-run $(CH)
+
+# Throughput figures of the heavy chapters (printed, never asserted).
+bench: venv
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b --device $(DEVICE) || exit 1; done
 
 # Lab handouts: OUT/student (solutions removed, self-checks kept) and
 # OUT/instructor. CH="01 06" limits them to some chapters.
