@@ -103,7 +103,23 @@ print("RESULT " + json.dumps({"wall_s": wall, "peak_bytes": peak, "error": error
 """
 
 
+def _value(text):
+    """A glued value's text form as a number when it is one (``np.float64(0.5)`` included)."""
+    import re
+
+    if text is None:
+        return None
+    text = str(text).strip()
+    m = re.fullmatch(r"(?:np\.)?[a-z0-9_]*\((.*)\)", text)
+    inner = m.group(1) if m else text
+    try:
+        return float(inner)
+    except ValueError:
+        return text.strip("'\"")
+
+
 def glued(nb_path: Path) -> dict:
+    """The values a notebook glued (myst_nb.glue), by name."""
     import nbformat
 
     nb = nbformat.read(nb_path, 4)
@@ -112,11 +128,9 @@ def glued(nb_path: Path) -> dict:
         for o in cell.get("outputs", []):
             meta = o.get("metadata", {}).get("scrapbook")
             if meta:
-                text = o.get("data", {}).get("text/plain")
-                try:
-                    out[meta["name"]] = float(text)
-                except (TypeError, ValueError):
-                    out[meta["name"]] = text
+                data = o.get("data", {})
+                text = data.get("text/plain", data.get("application/papermill.record/text/plain"))
+                out[meta["name"]] = _value(text)
     return out
 
 
