@@ -10,7 +10,7 @@ throughput at each M.
 import time
 
 import torch
-from _common import parser, row, start
+from _common import parser, row, start, train_step
 
 from helpers.bench import paired_times
 from helpers.models import MLP
@@ -30,17 +30,8 @@ def main():
         t0 = time.perf_counter()
         p(x)
         t_proj = time.perf_counter() - t0
-        net = MLP(m).to(dev)
-        opt = torch.optim.Adam(net.parameters(), 1e-3)
         xb, yb = torch.randn(128, m, device=dev), torch.randint(0, 10, (128,), device=dev)
-
-        def step():
-            loss = torch.nn.functional.cross_entropy(net(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if dev.type == "cuda":
-                torch.cuda.synchronize()
+        step = train_step(MLP(m).to(dev), xb, yb, dev)
 
         t = paired_times({"s": step}, rounds=5, min_time=0.1, warmup=3)["s"]
         row(m, f"{t_proj:.3f}", f"{128 / t:,.0f}")

@@ -10,7 +10,7 @@ real shapes: a regression in the training loop or the models shows up here.
 import time
 
 import torch
-from _common import parser, row, start
+from _common import parser, row, start, train_step
 
 from helpers.bench import paired_times
 from helpers.models import MLP, ReportCNN, TinyConvNet
@@ -27,16 +27,8 @@ def main():
     for name, (make, shape) in nets.items():
         torch.manual_seed(0)
         net = make().to(dev)
-        opt = torch.optim.Adam(net.parameters(), 1e-3)
         x, y = torch.randn(128, *shape, device=dev), torch.randint(0, 10, (128,), device=dev)
-
-        def step():
-            loss = torch.nn.functional.cross_entropy(net(x), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if dev.type == "cuda":
-                torch.cuda.synchronize()
+        step = train_step(net, x, y, dev)
 
         xi = torch.randn(256, *shape, device=dev)
 

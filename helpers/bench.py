@@ -149,9 +149,6 @@ def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", 
     x = (torch.randn((batch_size,) + tuple(input_shape)) if inputs is None else inputs[:batch_size]).to(dev)
     was = model.training
     model.to(dev).eval()
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(int(threads))
 
     def call():
         model(x)
@@ -159,10 +156,9 @@ def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", 
             torch.cuda.synchronize()
 
     try:
-        with torch.inference_mode():
+        with _threads(threads), torch.inference_mode():
             return median_time(call, repeats=repeats, min_time=min_time, warmup=warmup)
     finally:
-        torch.set_num_threads(before)
         model.train(was)
 
 

@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .models import probe_forward
+
 __all__ = [
     "conv_layers",
     "check_factorizable",
@@ -88,11 +90,6 @@ def singular_values(conv: nn.Conv2d) -> torch.Tensor:
     return torch.linalg.svdvals(_matrix(check_factorizable(conv)))
 
 
-def full_rank(conv: nn.Conv2d) -> int:
-    w = _matrix(conv)
-    return int(min(w.shape))
-
-
 def _check_rank(k, r: int, what: str) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= r:
         raise ValueError(f"rank k must be an integer from 1 to {r}, the full rank of {what}; got {k!r}.")
@@ -101,9 +98,8 @@ def _check_rank(k, r: int, what: str) -> int:
 
 def relative_errors(conv: nn.Conv2d) -> np.ndarray:
     """‖W − W_k‖_F / ‖W‖_F for k = 1 … r, computed by truncating and measuring (not by formula)."""
-    check_factorizable(conv)
+    u, s, vt = _svd(conv)
     w = _matrix(conv)
-    u, s, vt = torch.linalg.svd(w, full_matrices=False)
     norm = torch.linalg.norm(w)
     return np.array([float(torch.linalg.norm(w - (u[:, :k] * s[:k]) @ vt[:k]) / norm)
                      for k in range(1, len(s) + 1)])
@@ -199,19 +195,13 @@ def breakeven_rank(conv: nn.Conv2d) -> int:
 def output_positions(model: nn.Module, input_shape: tuple) -> dict[str, int]:
     """Output pixels H'·W' of every Conv2d of ``model`` for one input of ``input_shape`` (C, H, W)."""
     layers = conv_layers(model)
-    sizes, hooks = {}, []
-    for name, conv in layers.items():
-        hooks.append(conv.register_forward_hook(
-            lambda mod, inp, out, name=name: sizes.__setitem__(name, int(out.shape[-1] * out.shape[-2]))))
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(torch.zeros((1,) + tuple(input_shape), device=next(model.parameters()).device))
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was)
+    names = {conv: name for name, conv in layers.items()}
+    sizes = {}
+
+    def record(mod, inp, out):
+        sizes[names[mod]] = int(out.shape[-1] * out.shape[-2])
+
+    probe_forward(model, input_shape, {nn.Conv2d: record})
     return sizes
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs"]
+__all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs", "probe_forward"]
 
 
 class TinyConvNet(nn.Module):
@@ -128,6 +128,26 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
+    """Run one all-zero example of ``input_shape`` through ``model`` with forward hooks attached.
+
+    ``hooks`` maps a module type to ``hook(module, inputs, output)``, attached
+    to every submodule of that type for this one pass (eval mode, no
+    gradients), then removed; the model's training mode is restored.
+    """
+    handles = [m.register_forward_hook(hook) for kind, hook in hooks.items()
+               for m in model.modules() if isinstance(m, kind)]
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros((1,) + tuple(input_shape), device=next(model.parameters()).device))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was)
+
+
 def count_macs(model: nn.Module, input_shape: tuple) -> int:
     """Multiply-adds of one forward pass for one example of ``input_shape`` (C, H, W) or (D,).
 
@@ -143,15 +163,5 @@ def count_macs(model: nn.Module, input_shape: tuple) -> int:
         nonlocal total
         total += mod.in_features * mod.out_features
 
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(torch.zeros((1,) + tuple(input_shape), device=next(model.parameters()).device))
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was)
+    probe_forward(model, input_shape, {nn.Conv2d: conv_hook, nn.Linear: linear_hook})
     return int(total)
