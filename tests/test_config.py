@@ -108,3 +108,65 @@ def test_setup_and_pick(monkeypatch):
     cfg = helpers.setup(quick=False, device="cpu")
     assert cfg.pick(20, quick=1) == 20
     assert "full mode" in cfg.describe()
+
+
+# The allocator tuning is process-wide, so each case runs in a child process.
+_ALLOC_PROBE = r"""
+import resource, sys, torch
+import helpers
+from helpers.models import ReportCNN
+cfg = helpers.setup(quick=True, device="cpu")
+from helpers.config import tune_allocator
+torch.manual_seed(0)
+net = ReportCNN(1, 28)
+opt = torch.optim.Adam(net.parameters(), 1e-3)
+x, y = torch.randn(128, 1, 28, 28), torch.randint(0, 10, (128,))
+def step():
+    loss = torch.nn.functional.cross_entropy(net(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+for _ in range(3):
+    step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    step()
+print(tune_allocator(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+"""
+
+
+def _probe(env_value):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LAAIC_TUNE_MALLOC=env_value)
+    res = subprocess.run([sys.executable, "-c", _ALLOC_PROBE], env=env, capture_output=True, text=True,
+                         timeout=300, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    return res
+
+
+def _glibc():
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"
+
+
+def test_setup_tunes_malloc_so_training_steps_reuse_memory_instead_of_faulting():
+    if not _glibc():
+        pytest.skip("the allocator tuning applies to glibc only")
+    res = _probe("")
+    assert res.returncode == 0, res.stderr[-2000:]
+    tuned, faults = res.stdout.split()
+    assert tuned == "True"
+    # The default glibc settings fault thousands of pages per step here (a
+    # fresh mmap for every large activation); tuned, the heap is reused.
+    assert float(faults) < 200
+
+
+def test_tune_malloc_can_be_switched_off_and_refuses_garbage():
+    if not _glibc():
+        pytest.skip("the allocator tuning applies to glibc only")
+    off = _probe("0")
+    assert off.returncode == 0, off.stderr[-2000:]
+    assert off.stdout.split()[0] == "False"
+    bad = _probe("maybe")
+    assert bad.returncode != 0 and "LAAIC_TUNE_MALLOC" in bad.stderr
