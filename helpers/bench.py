@@ -94,13 +94,29 @@ def _threads(threads):
     return ctx()
 
 
+def _layouts(models, dev, channels_last: bool):
+    """Every model in ``models`` channels-last on the CPU for the duration (see ``models.cpu_layout``)."""
+    import contextlib
+
+    from .models import cpu_layout
+
+    stack = contextlib.ExitStack()
+    if channels_last:
+        for m in models:
+            stack.enter_context(cpu_layout(m, dev))
+    return stack
+
+
 def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = None,
-            rounds: int = 7, min_time: float = 0.05) -> dict:
+            rounds: int = 7, min_time: float = 0.05, channels_last: bool = True) -> dict:
     """Measured speed-up of ``candidate`` over ``baseline`` (two models) on a batch ``inputs``, timed in alternation.
 
-    Use real data for ``inputs``: on this book's CPU the same network was seen
-    to run several times slower on random-noise inputs than on images, so
-    noise gives speeds, and speed-ups, that no reader would see.
+    On the CPU both models run channels-last, as :func:`helpers.train.fit` and
+    ``predict`` run them (:func:`helpers.models.cpu_layout`); ``channels_last=False``
+    times them in whatever layout they are in. The layout, not the arithmetic,
+    is what made the same network take 2.5x longer on one batch than on
+    another of the same shape in an early version of this book: see the
+    chapter "Low-rank compression".
 
     Returns ``{"baseline": s, "candidate": s, "speedup": baseline / candidate}`` with the
     median seconds per forward pass (eval mode, inference mode).
@@ -122,17 +138,18 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
                 torch.cuda.synchronize()
         return call
 
-    with _threads(threads), torch.inference_mode():
+    with _layouts(models.values(), dev, channels_last), _threads(threads), torch.inference_mode():
         t = paired_times({k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2)
     return {**t, "speedup": t["baseline"] / t["candidate"]}
 
 
 def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,
-                   repeats: int = 7, min_time: float = 0.05, warmup: int = 2, inputs=None) -> float:
+                   repeats: int = 7, min_time: float = 0.05, warmup: int = 2, inputs=None,
+                   channels_last: bool = True) -> float:
     """Median seconds of one forward pass of ``model`` on a batch of ``batch_size`` inputs.
 
-    ``inputs`` (a tensor batch) replaces the default random batch; prefer real
-    data, see :func:`speedup`.
+    ``inputs`` (a tensor batch) replaces the default random batch.
+    ``channels_last`` as in :func:`speedup`.
 
     Runs in ``torch.inference_mode`` on ``device`` with the model in eval
     mode. ``threads`` fixes ``torch.set_num_threads`` for the measurement (and
@@ -156,14 +173,14 @@ def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", 
             torch.cuda.synchronize()
 
     try:
-        with _threads(threads), torch.inference_mode():
+        with _layouts([model], dev, channels_last), _threads(threads), torch.inference_mode():
             return median_time(call, repeats=repeats, min_time=min_time, warmup=warmup)
     finally:
         model.train(was)
 
 
 def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
-                 min_time: float = 0.02) -> list[list[tuple[str, float]]]:
+                 min_time: float = 0.02, channels_last: bool = True) -> list[list[tuple[str, float]]]:
     """Median seconds of each child of one or more ``torch.nn.Sequential``, each on its real input.
 
     ``x`` is the input of the first child; every child gets the output of the
@@ -171,7 +188,8 @@ def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
     factorized layer) are timed as one step. With several sequentials (an
     original and a compressed version with the same children names) the
     children at the same position are timed in alternation (see
-    :func:`paired_times`). Returns one ``[(name, seconds), ...]`` per sequential.
+    :func:`paired_times`). ``channels_last`` as in :func:`speedup` (on the CPU).
+    Returns one ``[(name, seconds), ...]`` per sequential.
     """
     import torch
 
@@ -190,7 +208,8 @@ def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
     for s in sequentials:
         s.eval()
     try:
-        with _threads(threads), torch.inference_mode():
+        with _layouts(sequentials, torch.device("cpu"), channels_last), _threads(threads), \
+                torch.inference_mode():
             for name in names:
                 mods = [dict(s.named_children())[name] for s in sequentials]
                 fns = {i: (lambda m=m, inp=inp: m(inp)) for i, (m, inp) in enumerate(zip(mods, inputs))}

@@ -535,10 +535,28 @@ def load(
         "grayscale": gray, "normalize": normalize,
     }
     return ImageData(
-        images=x.contiguous(), labels=torch.from_numpy(np.array(labels, dtype=np.int64)),
+        images=_canonical_strides(x), labels=torch.from_numpy(np.array(labels, dtype=np.int64)),
         classes=DATASETS[name]["classes"], name=name, split=split, source=source, exact=exact,
         mean=tuple(mean), std=tuple(std), fingerprint=fingerprint,
     )
+
+
+def _canonical_strides(x: torch.Tensor) -> torch.Tensor:
+    """``x`` contiguous with the standard row-major strides, also on its size-1 dimensions.
+
+    A (N, 1, H, W) tensor made by indexing or from NumPy can be contiguous
+    with a stride of 1 on its channel dimension, which PyTorch reads as the
+    channels-last layout: a convolution then silently takes another code path
+    and runs at another speed. Rewriting the strides (no copy: for a size-1
+    dimension the stride addresses nothing) makes every image tensor the book
+    loads look the same to PyTorch, whatever subset it came from.
+    """
+    x = x.contiguous()
+    strides, step = [], 1
+    for size in reversed(x.shape):
+        strides.append(step)
+        step *= size
+    return x.as_strided(x.shape, tuple(reversed(strides)))
 
 
 def load_splits(name: str, *, train_subset: int | None = None, test_subset: int | None = None,

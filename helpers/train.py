@@ -27,6 +27,7 @@ from torch import nn
 from .cache import atomic_write, cache_key, cache_path
 from .config import get_device, seed_everything
 from .data import ImageData
+from .models import cpu_layout
 
 __all__ = [
     "History",
@@ -145,8 +146,9 @@ def predict(model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 256,
     dev = get_device(device)
     was_training = model.training
     model.to(dev).eval()
-    outs = [model(inputs[i:i + batch_size].to(dev, non_blocking=True)).float().cpu()
-            for i in range(0, inputs.shape[0], batch_size)]
+    with cpu_layout(model, dev):
+        outs = [model(inputs[i:i + batch_size].to(dev, non_blocking=True)).float().cpu()
+                for i in range(0, inputs.shape[0], batch_size)]
     model.train(was_training)
     return torch.cat(outs)
 
@@ -219,6 +221,13 @@ def fit(
     dev = get_device(device)
     gen = seed_everything(seed)
     model.to(dev).train()
+    with cpu_layout(model, dev):
+        return _fit(model, x, y, test, dev, gen, epochs, batch_size, lr, optimizer, weight_decay, momentum,
+                    schedule, progress, desc)
+
+
+def _fit(model, x, y, test, dev, gen, epochs, batch_size, lr, optimizer, weight_decay, momentum, schedule,
+         progress, desc) -> History:
     opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
     if schedule not in (None, "cosine"):
         raise ValueError(f"unknown schedule {schedule!r}; use None or 'cosine'.")

@@ -264,3 +264,22 @@ def test_cifar_jpeg_folder_missing_classes(tmp_path):
 def test_bad_flags(fake_root):
     with pytest.raises(TypeError, match="grayscale and normalize must be True or False"):
         helpers.load("mnist", grayscale="yes")
+
+
+@pytest.mark.parametrize("subset", [None, 20])
+def test_images_have_the_standard_strides_whatever_the_subset(fake_root, subset):
+    # A (N, 1, H, W) tensor with stride 1 on its channel dimension looks
+    # channels-last to PyTorch and sends convolutions down another code path.
+    x = helpers.load("mnist", "train", root=fake_root, subset=subset).images
+    n, c, h, w = x.shape
+    assert x.stride() == (c * h * w, h * w, w, 1)
+    assert x.is_contiguous()
+
+
+def test_standard_strides_do_not_move_the_data():
+    from helpers.data import _canonical_strides
+
+    x = torch.arange(24.0).reshape(4, 1, 3, 2, 1).squeeze(-1)  # contiguous, arbitrary size-1 stride
+    odd = x.as_strided(x.shape, (6, 1, 2, 1))
+    y = _canonical_strides(odd)
+    assert y.stride() == (6, 6, 2, 1) and y.data_ptr() == odd.data_ptr() and torch.equal(y, odd)

@@ -162,3 +162,46 @@ def test_tinyconvnet_learns_mnist_subset(real_data):
     model = TinyConvNet()
     hist = T.fit(model, train, test, epochs=2, batch_size=64, lr=2e-3, device="cpu", progress=False)
     assert hist.test_acc[-1] > 0.85
+
+
+def test_cpu_layout_is_channels_last_inside_and_restored_after():
+    from helpers.models import ReportCNN
+
+    torch.manual_seed(0)
+    model = ReportCNN(1, 28)
+    params = list(model.parameters())
+    x = torch.randn(40, 1, 28, 28)
+    model.eval()
+    with torch.no_grad():
+        reference = model(x)
+    with T.cpu_layout(model, torch.device("cpu")):
+        conv2 = model.features[3].weight
+        assert conv2.is_contiguous(memory_format=torch.channels_last) and not conv2.is_contiguous()
+        with T.cpu_layout(model, torch.device("cpu")):  # nested: leaves the outer layout alone
+            pass
+        assert not conv2.is_contiguous()
+        with torch.no_grad():
+            inside = model(x)
+    # same Parameter objects, default layout again, same function to float rounding
+    assert all(a is b for a, b in zip(params, model.parameters()))
+    assert all(p.is_contiguous() for p in model.parameters())
+    torch.testing.assert_close(inside, reference, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(T.predict(model, x, device="cpu"), reference, rtol=1e-5, atol=1e-5)
+
+
+def test_fit_on_a_cnn_leaves_weights_in_the_default_layout_and_is_deterministic():
+    from helpers.models import ReportCNN
+
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(256, 1, 28, 28, generator=g), torch.randint(0, 10, (256,), generator=g)
+    states = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = ReportCNN(1, 28)
+        hist = T.fit(model, (x, y), (x[:64], y[:64]), epochs=2, batch_size=64, device="cpu", progress=False)
+        assert all(p.is_contiguous() for p in model.parameters())
+        model.features[3].weight.view(64, -1)  # what the analysis chapters do
+        states.append((hist.train_loss, [p.detach().clone() for p in model.parameters()]))
+    assert states[0][0] == states[1][0]
+    for a, b in zip(states[0][1], states[1][1]):
+        assert torch.equal(a, b)
