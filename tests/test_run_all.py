@@ -45,3 +45,30 @@ def test_a_quick_run_writes_both_reports(tmp_path):
     assert row["results"]["torch_err"] < 1e-4
     assert (out / "03_structured_matrices.ipynb").is_file()
     assert "| 03_structured_matrices | yes |" in (out / "report.md").read_text()
+    # where the time goes: the slowest cells, longest first, with their section
+    cells = row["slowest_cells"]
+    assert 1 <= len(cells) <= 3
+    assert [c["seconds"] for c in cells] == sorted((c["seconds"] for c in cells), reverse=True)
+    assert all(c["seconds"] <= row["wall_s"] and c["section"] for c in cells)
+    assert "## Where the time goes" in (out / "report.md").read_text()
+
+
+def test_slowest_cells_reads_papermill_timings(tmp_path):
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from run_all import slowest_cells
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\n## Training"),
+                nbformat.v4.new_code_cell("import torch\nfit(model)  # slow"),
+                nbformat.v4.new_markdown_cell("## Plots"),
+                nbformat.v4.new_code_cell("# a comment\nplot()"),
+                nbformat.v4.new_code_cell("not run")]
+    nb.cells[1].metadata["papermill"] = {"duration": 12.5}
+    nb.cells[3].metadata["papermill"] = {"duration": 0.5}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert slowest_cells(path) == [
+        {"cell": 1, "seconds": 12.5, "section": "Training", "code": "fit(model)  # slow"},
+        {"cell": 3, "seconds": 0.5, "section": "Plots", "code": "plot()"}]

@@ -11,8 +11,10 @@ plus ``device``), so its peak memory is measured alone. Writes, under
 
 * ``<chapter>.ipynb``: the executed notebooks;
 * ``report.json`` and ``report.md``: per chapter the wall time, the peak
-  resident memory of the kernel, the device, success, and the chapter's key
-  glued results (accuracies, identity errors, speed-ups), plus the machine.
+  resident memory of the kernel, the device, success, the chapter's key
+  glued results (accuracies, identity errors, speed-ups) and its slowest
+  cells (from papermill's per-cell timings: where the time goes), plus the
+  machine.
 
 The report files are replaced only after every chapter has been attempted,
 through temporary files, so an interrupted or refused run leaves an earlier
@@ -134,6 +136,34 @@ def glued(nb_path: Path) -> dict:
     return out
 
 
+def slowest_cells(nb_path: Path, n: int = 3) -> list[dict]:
+    """The ``n`` code cells that took longest, from papermill's per-cell durations.
+
+    Each is ``{"cell": index, "seconds": s, "section": the heading above it,
+    "code": its first line of code}``, so that a report can say where the time
+    goes without anyone opening the notebook.
+    """
+    import nbformat
+
+    nb = nbformat.read(nb_path, 4)
+    cells, section = [], ""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            heads = [ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.startswith("#")]
+            section = heads[-1] if heads else section
+            continue
+        if cell.cell_type != "code":
+            continue
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if seconds is None:
+            continue
+        lines = [ln.strip() for ln in cell.source.splitlines()]
+        code = next((ln for ln in lines if ln and not ln.startswith(("#", "import ", "from "))), "")
+        cells.append({"cell": i, "seconds": float(seconds), "section": section,
+                      "code": code if len(code) <= 60 else code[:57] + "..."})
+    return sorted(cells, key=lambda c: -c["seconds"])[:n]
+
+
 def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
     sys.path.insert(0, str(ROOT))
     from helpers.bench import machine_description
@@ -154,6 +184,7 @@ def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
             "device": device, "quick": quick,
             "results": {k: values[k] for k in KEY_RESULTS.get(src.stem, []) if k in values},
             "chapter_seconds": values.get("chapter_seconds"),
+            "slowest_cells": slowest_cells(dst) if dst.is_file() else [],
         }
         rows.append(row)
         print(f"  {'ok' if row['ok'] else 'FAILED: ' + str(row['error'])}; {row['wall_s'] or 0:.0f} s, "
@@ -171,7 +202,17 @@ def markdown(report: dict) -> str:
         res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
         lines.append(f"| {r['chapter']} | {'yes' if r['ok'] else 'NO'} | {r['wall_s'] or 0:.0f} | "
                      f"{r['peak_mib'] or 0:.0f} | {res} |")
-    lines += ["", f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min)."]
+    lines += ["", f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min).", "",
+              "## Where the time goes", "",
+              "The slowest cells of each chapter (papermill's timings; the rest of a chapter's wall time "
+              "is its other cells and starting the kernel).", "",
+              "| chapter | cell | seconds | share of the chapter | section | first line |", "|---|---|---|---|---|---|"]
+    for r in report["chapters"]:
+        for c in r.get("slowest_cells", []):
+            share = f"{100 * c['seconds'] / r['wall_s']:.0f} %" if r["wall_s"] else ""
+            code = c["code"].replace("|", "\\|")
+            lines.append(f"| {r['chapter']} | {c['cell']} | {c['seconds']:.0f} | {share} | {c['section']} | "
+                         f"`{code}` |")
     return "\n".join(lines) + "\n"
 
 
