@@ -38,6 +38,7 @@ __all__ = [
     "mse_mae",
     "basis_pursuit",
     "recovery_probability",
+    "recovery_grid",
     "statistical_dimension_l1",
     "donoho_tanner_rho",
     "pairwise_distortion",
@@ -283,6 +284,52 @@ def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol
         x_hat = basis_pursuit(a, a @ x)
         wins += np.linalg.norm(x_hat - x) <= tol * max(np.linalg.norm(x), 1e-12)
     return wins / trials
+
+
+def _grid_column(args):
+    n, m, ks, trials, seeds = args
+    return [recovery_probability(n, m, k, trials, seed=s) for k, s in zip(ks, seeds)]
+
+
+def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int | None = None) -> np.ndarray:
+    """Recovery probabilities over a (δ = M/N, ρ = k/M) grid: the empirical phase transition.
+
+    Entry ``[j, i]`` is :func:`recovery_probability` at M = round(δᵢ N) (at
+    least 1) and k = round(ρⱼ M), with seed ``seed + 1000 i + j``, so the grid
+    is the same whatever ``workers`` is. Each linear programme runs on one
+    core, so the columns are shared out over ``workers`` processes (default:
+    one per CPU core; ``1`` runs them here, one after the other).
+    """
+    n, trials = _positive_int(n, "N"), _positive_int(trials, "trials")
+    deltas, rhos = np.asarray(deltas, dtype=float), np.asarray(rhos, dtype=float)
+    for name, v in (("deltas", deltas), ("rhos", rhos)):
+        if v.ndim != 1 or v.size == 0 or not np.all((v > 0) & (v <= 1)):
+            raise ValueError(f"{name} must be a non-empty 1-D list of fractions in (0, 1], got {v!r}.")
+    if workers is None:
+        import os
+
+        workers = os.cpu_count() or 1
+    workers = min(_positive_int(workers, "workers"), deltas.size)
+    jobs = []
+    for i, d in enumerate(deltas):
+        m = max(1, int(round(d * n)))
+        jobs.append((n, m, [int(round(r * m)) for r in rhos], trials,
+                     [seed + 1000 * i + j for j in range(rhos.size)]))
+    if workers == 1:
+        columns = [_grid_column(job) for job in jobs]
+    else:
+        import multiprocessing
+        import sys
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Linux: fork, which starts at once and also works from a script
+        # without an `if __name__ == "__main__"` guard; the children run
+        # NumPy and SciPy only, never the parent's PyTorch thread pools.
+        # Elsewhere fork is unsafe or missing: spawn (a script then needs the guard).
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            columns = list(pool.map(_grid_column, jobs))
+    return np.array(columns).T
 
 
 def statistical_dimension_l1(eps: float) -> float:

@@ -519,11 +519,18 @@ def load(
     if subset is not None:
         idx = stratified_indices(labels, subset, seed=seed)
         images, labels = images[idx], labels[idx]
-    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
-    gray = grayscale and x.shape[1] == 3
+    gray = grayscale and images.shape[1] == 3
     if gray:
         from torchvision.transforms.functional import rgb_to_grayscale
-        x = rgb_to_grayscale(x)
+
+        # in chunks: the float colour copy of all 50,000 CIFAR-10 images (600 MB)
+        # and rgb_to_grayscale's temporaries never exist all at once
+        x = torch.empty((images.shape[0], 1) + tuple(images.shape[2:]))
+        for i in range(0, images.shape[0], 4096):
+            chunk = torch.from_numpy(np.ascontiguousarray(images[i:i + 4096])).float().div_(255)
+            x[i:i + 4096] = rgb_to_grayscale(chunk)
+    else:
+        x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
     channels = x.shape[1]
     mean, std = (0.0,) * channels, (1.0,) * channels
     if normalize:

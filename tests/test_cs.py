@@ -172,3 +172,23 @@ def test_zero_iterations_and_bad_parameters():
         cs.donoho_tanner_rho(1.5)
     with pytest.raises(ValueError, match="ε = k/N must be in"):
         cs.statistical_dimension_l1(-0.1)
+
+
+def test_recovery_grid_is_the_same_serial_and_in_parallel():
+    deltas, rhos = [0.2, 0.5, 0.9], [0.1, 0.6]
+    serial = cs.recovery_grid(40, deltas, rhos, 3, seed=5, workers=1)
+    parallel = cs.recovery_grid(40, deltas, rhos, 3, seed=5, workers=2)
+    assert serial.shape == (2, 3) and np.array_equal(serial, parallel)
+    # entry [j, i] is recovery_probability at M = δᵢN, k = ρⱼM with seed + 1000 i + j
+    m = round(0.5 * 40)
+    assert serial[1, 1] == cs.recovery_probability(40, m, round(0.6 * m), 3, seed=5 + 1000 + 1)
+    assert serial[0, 2] == 1.0  # many measurements, very sparse: always recovered
+
+
+@pytest.mark.parametrize("kwargs", [dict(deltas=[]), dict(deltas=[0.5, 1.5]), dict(rhos=[0.0]),
+                                    dict(workers=0), dict(trials=0)])
+def test_recovery_grid_rejects_bad_input(kwargs):
+    args = dict(n=20, deltas=[0.5], rhos=[0.5], trials=1, **{})
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError)):
+        cs.recovery_grid(**args)
