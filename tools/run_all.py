@@ -195,7 +195,8 @@ def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
 
 
 def markdown(report: dict) -> str:
-    lines = [f"# Full-scale run ({'quick' if report['quick'] else 'full'} mode, device {report['device']})", "",
+    title = "Quick-mode run" if report["quick"] else "Full-scale run"
+    lines = [f"# {title} (device {report['device']})", "",
              f"{report['date']}; {report['machine']}", "",
              "| chapter | ok | wall time (s) | peak memory (MiB) | key results |", "|---|---|---|---|---|"]
     for r in report["chapters"]:
