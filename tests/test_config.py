@@ -124,12 +124,12 @@ x, y = torch.randn(128, 1, 28, 28), torch.randint(0, 10, (128,))
 def step():
     loss = torch.nn.functional.cross_entropy(net(x), y)
     opt.zero_grad(); loss.backward(); opt.step()
-for _ in range(3):
+for _ in range(8):
     step()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
+for _ in range(10):
     step()
-print(tune_allocator(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+print(tune_allocator(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10)
 """
 
 
@@ -153,13 +153,18 @@ def _glibc():
 def test_setup_tunes_malloc_so_training_steps_reuse_memory_instead_of_faulting():
     if not _glibc():
         pytest.skip("the allocator tuning applies to glibc only")
-    res = _probe("")
-    assert res.returncode == 0, res.stderr[-2000:]
-    tuned, faults = res.stdout.split()
-    assert tuned == "True"
-    # The default glibc settings fault thousands of pages per step here (a
-    # fresh mmap for every large activation); tuned, the heap is reused.
-    assert float(faults) < 200
+    tuned, default = _probe(""), _probe("0")
+    for res in (tuned, default):
+        assert res.returncode == 0, res.stderr[-2000:]
+    flag, faults = tuned.stdout.split()
+    assert flag == "True" and default.stdout.split()[0] == "False"
+    default_faults = float(default.stdout.split()[1])
+    if default_faults < 1000:
+        pytest.skip(f"glibc's defaults fault only {default_faults:.0f} pages per step here: nothing to remove")
+    # glibc's defaults map every large activation afresh (thousands of page
+    # faults per step, about 5,600 on the book's machine); tuned, the heap is
+    # reused and only stray faults remain (0 to a few hundred, by machine load).
+    assert float(faults) < default_faults / 10
 
 
 def test_tune_malloc_can_be_switched_off_and_refuses_garbage():
