@@ -114,7 +114,7 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
     On the CPU both models run channels-last, as :func:`helpers.train.fit` and
     ``predict`` run them (:func:`helpers.models.cpu_layout`); ``channels_last=False``
     times them in whatever layout they are in. The layout, not the arithmetic,
-    is what made the same network take 2.5x longer on one batch than on
+    is what made the same network take 2.3x longer on one batch than on
     another of the same shape in an early version of this book: see the
     chapter "Low-rank compression".
 

@@ -195,11 +195,11 @@ def tune_allocator() -> bool:
     serves a large block (a CNN's activations or gradients, a few MiB to tens
     of MiB per batch) with a fresh ``mmap`` and hands it back to the kernel
     when the tensor is freed, so every batch pays a page fault and a zeroed
-    page for every 4 KiB it touches: about 7,000 faults per training step of
-    ``ReportCNN`` at batch 128, which made training about 1.3x slower, and
-    made one forward pass up to 2x slower or not depending on what the
-    process had allocated before (the "random inputs run slower" puzzle of
-    the chapter "Low-rank compression"). Raising the mmap threshold to 32 MiB
+    page for every 4 KiB it touches: about 6,500 faults per training step of
+    ``ReportCNN`` at batch 128, which made training about 1.2x and inference
+    about 1.5x slower. Since glibc adapts its threshold to the blocks a
+    process has freed before, the same forward pass could be fast or slow
+    depending on what ran earlier. Raising the mmap threshold to 32 MiB
     and the trim threshold to 256 MiB keeps such blocks in the heap, where the
     next batch reuses them without faults. Tensors above 32 MiB (whole
     datasets) are still mapped and returned as before, so peak memory hardly
