@@ -159,12 +159,15 @@ def test_setup_tunes_malloc_so_training_steps_reuse_memory_instead_of_faulting()
     flag, faults = tuned.stdout.split()
     assert flag == "True" and default.stdout.split()[0] == "False"
     default_faults = float(default.stdout.split()[1])
-    if default_faults < 1000:
-        pytest.skip(f"glibc's defaults fault only {default_faults:.0f} pages per step here: nothing to remove")
-    # glibc's defaults map every large activation afresh (thousands of page
-    # faults per step, about 5,600 on the book's machine); tuned, the heap is
-    # reused and only stray faults remain (0 to a few hundred, by machine load).
-    assert float(faults) < default_faults / 10
+    # Tuned, the heap is reused and only stray faults remain (0 on an idle
+    # machine, 252 seen once under load). glibc's defaults either map every
+    # large activation afresh (about 5,600 faults per step on the book's
+    # machine) or, after some allocation histories, happen not to: a clean CI
+    # run saw 0. So the tuned count is bounded outright, and compared with the
+    # default whenever the default faulted.
+    assert float(faults) < 1000
+    if default_faults >= 1000:
+        assert float(faults) < default_faults / 10
 
 
 def test_tune_malloc_can_be_switched_off_and_refuses_garbage():
