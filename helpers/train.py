@@ -221,55 +221,50 @@ def fit(
     dev = get_device(device)
     gen = seed_everything(seed)
     model.to(dev).train()
+    # on the CPU the model trains channels-last (see helpers.models.cpu_layout)
     with cpu_layout(model, dev):
-        return _fit(model, x, y, test, dev, gen, epochs, batch_size, lr, optimizer, weight_decay, momentum,
-                    schedule, progress, desc)
-
-
-def _fit(model, x, y, test, dev, gen, epochs, batch_size, lr, optimizer, weight_decay, momentum, schedule,
-         progress, desc) -> History:
-    opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
-    if schedule not in (None, "cosine"):
-        raise ValueError(f"unknown schedule {schedule!r}; use None or 'cosine'.")
-    # The whole training set moves to the device once, not batch by batch.
-    x, y = x.to(dev), y.to(dev)
-    n = x.shape[0]
-    steps = epochs * ((n + batch_size - 1) // batch_size)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if schedule == "cosine" else None
-    history = History()
-    bar = _progress(range(epochs), progress, desc)
-    for _ in bar:
-        start = time.perf_counter()
-        model.train()
-        order = torch.randperm(n, generator=gen).to(dev)
-        total_loss = torch.zeros((), device=dev)
-        correct = torch.zeros((), device=dev, dtype=torch.long)
-        for i in range(0, n, batch_size):
-            idx = order[i:i + batch_size]
-            xb, yb = x[idx], y[idx]
-            out = model(xb)
-            loss = nn.functional.cross_entropy(out, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
-            # Accumulate on the device; one synchronisation per epoch, not per batch.
-            total_loss += loss.detach() * yb.shape[0]
-            correct += (out.detach().argmax(1) == yb).sum()
-        history.train_loss.append(float(total_loss) / n)
-        history.train_acc.append(float(correct) / n)
-        if test is not None:
-            res = evaluate(model, test, device=dev)
-            history.test_loss.append(res["loss"])
-            history.test_acc.append(res["accuracy"])
+        opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
+        if schedule not in (None, "cosine"):
+            raise ValueError(f"unknown schedule {schedule!r}; use None or 'cosine'.")
+        # The whole training set moves to the device once, not batch by batch.
+        x, y = x.to(dev), y.to(dev)
+        n = x.shape[0]
+        steps = epochs * ((n + batch_size - 1) // batch_size)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if schedule == "cosine" else None
+        history = History()
+        bar = _progress(range(epochs), progress, desc)
+        for _ in bar:
+            start = time.perf_counter()
             model.train()
-        history.seconds.append(time.perf_counter() - start)
-        if progress:
-            post = {"loss": f"{history.train_loss[-1]:.4f}", "acc": f"{history.train_acc[-1]:.4f}"}
-            if history.test_acc:
-                post["test_acc"] = f"{history.test_acc[-1]:.4f}"
-            bar.set_postfix(post)
+            order = torch.randperm(n, generator=gen).to(dev)
+            total_loss = torch.zeros((), device=dev)
+            correct = torch.zeros((), device=dev, dtype=torch.long)
+            for i in range(0, n, batch_size):
+                idx = order[i:i + batch_size]
+                xb, yb = x[idx], y[idx]
+                out = model(xb)
+                loss = nn.functional.cross_entropy(out, yb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                # Accumulate on the device; one synchronisation per epoch, not per batch.
+                total_loss += loss.detach() * yb.shape[0]
+                correct += (out.detach().argmax(1) == yb).sum()
+            history.train_loss.append(float(total_loss) / n)
+            history.train_acc.append(float(correct) / n)
+            if test is not None:
+                res = evaluate(model, test, device=dev)
+                history.test_loss.append(res["loss"])
+                history.test_acc.append(res["accuracy"])
+                model.train()
+            history.seconds.append(time.perf_counter() - start)
+            if progress:
+                post = {"loss": f"{history.train_loss[-1]:.4f}", "acc": f"{history.train_acc[-1]:.4f}"}
+                if history.test_acc:
+                    post["test_acc"] = f"{history.test_acc[-1]:.4f}"
+                bar.set_postfix(post)
     model.eval()
     return history
 
