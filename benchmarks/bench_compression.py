@@ -28,7 +28,7 @@ def main():
     x = load("fashion-mnist", "test", grayscale=True, normalize=True, subset=256).images
     print(f"# trained report CNN ({'from the cache' if loaded else 'trained now'}), 256 Fashion-MNIST test images")
     convs = L.conv_layers(cnn)
-    targets = ["features.3", "features.6", "features.9"]
+    targets = ["conv2", "conv3", "conv4"]
     base = count_macs(cnn, (1, 28, 28))
     row("rank fraction f", "multiply-add ratio", "theoretical speed-up", "measured, batch 256", "measured, batch 1")
     for f in (1 / 16, 1 / 8, 1 / 4, 1 / 2):

@@ -45,7 +45,8 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
     return float(np.median(samples))
 
 
-def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: int = 1) -> dict:
+def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: int = 1,
+                 samples: bool = False) -> dict:
     """Median seconds per call of several functions, timed in alternation.
 
     On a shared or thermally throttled machine the speed of the CPU drifts
@@ -53,7 +54,9 @@ def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: 
     turns that drift into a false speed-up; here every round times each
     function once (for at least ``min_time``), so all of them see the same
     conditions, and the median over ``rounds`` is returned for each:
-    ``{name: seconds}``.
+    ``{name: seconds}``. With ``samples=True`` the value is instead the list
+    of the ``rounds`` per-round times, in order (round i of every function
+    ran in the same minute).
     """
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be a positive integer, got {rounds!r}.")
@@ -66,14 +69,16 @@ def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: 
         start = time.perf_counter()
         fn()
         numbers[name] = max(1, int(np.ceil(min_time / max(time.perf_counter() - start, 1e-9))))
-    samples = {name: [] for name in fns}
+    times = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             start = time.perf_counter()
             for _ in range(numbers[name]):
                 fn()
-            samples[name].append((time.perf_counter() - start) / numbers[name])
-    return {name: float(np.median(v)) for name, v in samples.items()}
+            times[name].append((time.perf_counter() - start) / numbers[name])
+    if samples:
+        return {name: [float(t) for t in v] for name, v in times.items()}
+    return {name: float(np.median(v)) for name, v in times.items()}
 
 
 def _threads(threads):
@@ -118,8 +123,12 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
     another of the same shape in an early version of this book: see the
     chapter "Low-rank compression".
 
-    Returns ``{"baseline": s, "candidate": s, "speedup": baseline / candidate}`` with the
-    median seconds per forward pass (eval mode, inference mode).
+    Returns ``{"baseline": s, "candidate": s, "speedup": baseline / candidate, "low": q25,
+    "high": q75, "rounds": n}``: the median seconds per forward pass (eval
+    mode, inference mode), their ratio, and the spread of the speed-up as the
+    quartiles of the per-round ratios (each round times both models in the
+    same minute). Call the candidate faster only when ``low > 1``, slower
+    only when ``high < 1``: otherwise the difference is within the noise.
     """
     import torch
 
@@ -139,8 +148,12 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
         return call
 
     with _layouts(models.values(), dev, channels_last), _threads(threads), torch.inference_mode():
-        t = paired_times({k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2)
-    return {**t, "speedup": t["baseline"] / t["candidate"]}
+        t = paired_times({k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2,
+                         samples=True)
+    ratios = np.array(t["baseline"]) / np.array(t["candidate"])
+    base, cand = float(np.median(t["baseline"])), float(np.median(t["candidate"]))
+    return {"baseline": base, "candidate": cand, "speedup": base / cand,
+            "low": float(np.percentile(ratios, 25)), "high": float(np.percentile(ratios, 75)), "rounds": int(rounds)}
 
 
 def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,

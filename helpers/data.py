@@ -26,7 +26,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +45,9 @@ __all__ = [
     "load_splits",
     "stratified_indices",
     "read_idx",
+    "LUMA_BT601",
+    "split_held_out",
+    "to_grayscale",
 ]
 
 SPLITS = ("train", "test")
@@ -459,13 +462,65 @@ def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     return np.sort(idx)
 
 
+def split_held_out(data: ImageData, n_select: int, seed: int = 0) -> tuple[ImageData, ImageData]:
+    """Split held-out images into a *selection* part and a disjoint *report* part, both stratified.
+
+    Introduced in the chapter "Low-rank compression": ranks (or any other
+    choice) are picked on the selection part and the accuracy of what was
+    picked is reported once, on the report part, so that the reported number
+    is not the best of many tries on the same images.
+
+    Returns
+    -------
+    select, report : ImageData
+        ``n_select`` images and the rest, with class proportions kept.
+    """
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData (from helpers.load), got {type(data).__name__}.")
+    n = len(data)
+    if isinstance(n_select, bool) or not isinstance(n_select, (int, np.integer)) or not 0 < n_select < n:
+        raise ValueError(f"n_select must be an integer between 1 and {n - 1} (the split has {n} images), "
+                         f"got {n_select!r}.")
+    first = stratified_indices(data.labels.numpy(), int(n_select), seed=seed)
+    rest = np.setdiff1d(np.arange(n), first)
+    parts = []
+    for role, idx in (("select", first), ("report", rest)):
+        index = torch.from_numpy(idx)
+        parts.append(replace(data, images=data.images[index].contiguous(), labels=data.labels[index],
+                             fingerprint={**data.fingerprint, "held_out": role, "n_select": int(n_select),
+                                          "split_seed": seed}))
+    return parts[0], parts[1]
+
+
+# ITU-R BT.601 luma weights as torchvision rounds them (0.2989 for the exact 0.299).
+LUMA_BT601 = (0.2989, 0.587, 0.114)
+
+
+def to_grayscale(images: torch.Tensor) -> torch.Tensor:
+    """Luma Y = 0.2989 R + 0.587 G + 0.114 B (ITU-R BT.601) of RGB images (..., 3, H, W) -> (..., 1, H, W).
+
+    Introduced in the chapter "The datasets" and used wherever the book turns
+    colour into gray (``load(..., grayscale=True)``, the chapter "CNNs
+    against random projections"). It is torchvision's ``rgb_to_grayscale``,
+    whose weights are :data:`LUMA_BT601`.
+    """
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}.")
+    if images.dim() < 3 or images.shape[-3] != 3:
+        raise ValueError(f"images must have 3 colour channels in dimension -3, got shape {tuple(images.shape)}.")
+    if not images.is_floating_point():
+        raise TypeError(f"images must be floating point (values in [0, 1]), got {images.dtype}.")
+    from torchvision.transforms.functional import rgb_to_grayscale
+
+    return rgb_to_grayscale(images)
+
+
 @lru_cache(maxsize=8)
 def _train_stats(name: str, root: str | None, grayscale: bool) -> tuple[tuple, tuple]:
     images, *_ = _raw(name, "train", root)
     x = torch.from_numpy(images).float().div_(255)
     if grayscale and x.shape[1] == 3:
-        from torchvision.transforms.functional import rgb_to_grayscale
-        x = rgb_to_grayscale(x)
+        x = to_grayscale(x)
     mean = x.mean(dim=(0, 2, 3))
     std = x.std(dim=(0, 2, 3))
     return tuple(float(m) for m in mean), tuple(float(s) for s in std)
@@ -521,14 +576,12 @@ def load(
         images, labels = images[idx], labels[idx]
     gray = grayscale and images.shape[1] == 3
     if gray:
-        from torchvision.transforms.functional import rgb_to_grayscale
-
         # in chunks: the float colour copy of all 50,000 CIFAR-10 images (600 MB)
-        # and rgb_to_grayscale's temporaries never exist all at once
+        # and to_grayscale's temporaries never exist all at once
         x = torch.empty((images.shape[0], 1) + tuple(images.shape[2:]))
         for i in range(0, images.shape[0], 4096):
             chunk = torch.from_numpy(np.ascontiguousarray(images[i:i + 4096])).float().div_(255)
-            x[i:i + 4096] = rgb_to_grayscale(chunk)
+            x[i:i + 4096] = to_grayscale(chunk)
     else:
         x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
     channels = x.shape[1]

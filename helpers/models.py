@@ -7,11 +7,13 @@ loading or training (see :mod:`helpers.train`).
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 
 import torch
 from torch import nn
 
-__all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs", "probe_forward", "cpu_layout"]
+__all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs", "probe_forward", "cpu_layout",
+           "conv_input_sizes", "tap_reach", "dead_parameters"]
 
 
 class TinyConvNet(nn.Module):
@@ -40,6 +42,7 @@ class TinyConvNet(nn.Module):
         c1, c2 = 8 * width, 16 * width
         self.conv1 = nn.Conv2d(in_channels, c1, kernel_size=3, bias=False)
         self.conv2 = nn.Conv2d(c1, c2, kernel_size=3, bias=False)
+        self.relu = nn.ReLU()
         self.pool = nn.MaxPool2d(2)
         self.fc = nn.Linear(c2 * 5 * 5, num_classes)
 
@@ -49,8 +52,8 @@ class TinyConvNet(nn.Module):
             raise ValueError(
                 f"TinyConvNet expects a batch of shape (N, C, 28, 28), got {tuple(x.shape)}."
             )
-        x = self.pool(torch.relu(self.conv1(x)))
-        x = self.pool(torch.relu(self.conv2(x)))
+        x = self.pool(self.relu(self.conv1(x)))
+        x = self.pool(self.relu(self.conv2(x)))
         return x.flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,44 +65,89 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
-class ReportCNN(nn.Module):
+class ReportCNN(nn.Sequential):
     """The CNN of the report "CNN Neural Network Compression using SVD Decomposition".
 
     Introduced in the chapter "CNNs against random projections"; compressed in
-    "Low-rank compression". Conv(32) → MaxPool → Conv(64) → MaxPool →
-    Conv(128) → MaxPool → Conv(128) → Flatten → Dense(128) → Dropout(0.5) →
-    Dense(10), ReLU after every convolution and the hidden dense layer.
+    "Low-rank compression". Four 3x3 convolutions with 32, 64, 128 and 128
+    filters, max-pooling after the first three, a dense layer of 128 with
+    dropout 0.5 and the output layer, ReLU after every convolution and the
+    hidden dense layer. The steps are named, so that chapters, caches and
+    :func:`helpers.lowrank.compress` say ``conv4``, not ``features.9``::
 
-    The report used 'valid' convolutions throughout, but after three
-    valid-conv/pool stages a 28x28 image is 1x1 and a 32x32 image 2x2, too
-    small for a fourth 3x3 'valid' convolution. Only the last convolution
-    therefore gets ``padding=1`` ('same'); the first three stay 'valid'.
+        conv1 relu1 pool1  conv2 relu2 pool2  conv3 relu3 pool3  conv4 relu4
+        flatten fc1 relu5 dropout fc2
+
+    Every convolution uses 'same' padding (``padding=1``): a 28x28 image is
+    28 → 14 → 7 → 3 after the three pools (conv4 on 3x3, flatten 128·3·3) and
+    a 32x32 image 32 → 16 → 8 → 4 (flatten 128·4·4).
+
+    Why not the report's own reading? The seed (``000_c2d4b846b0eb73a8.txt``)
+    writes ``Conv2D(32, (3,3), relu)`` etc., which in Keras means 'valid'
+    convolutions. Three valid-conv/pool stages take 28x28 to 1x1 and 32x32 to
+    2x2, too small for a fourth 'valid' 3x3 convolution, so the literal network
+    cannot run on these images. An earlier version of the book padded only
+    conv4 (``padding="last"``, kept here for the chapter that shows what went
+    wrong): on 28x28 images conv4 then sees a single real pixel, 8 of its 9
+    taps only ever multiply zero padding and never get a gradient, and 131,072
+    of the network's weights stay at their initial values.
+
+    Parameters
+    ----------
+    in_channels : int
+    image_size : {28, 32}
+        28 for MNIST and Fashion-MNIST, 32 for CIFAR-10.
+    num_classes : int
+    padding : {"same", "last"}
+        "same" (the book's network) or "last", the broken variant described
+        above; only for demonstrations.
     """
 
-    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10):
-        super().__init__()
+    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10,
+                 padding: str = "same"):
         for label, value in (("in_channels", in_channels), ("num_classes", num_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{label} must be a positive integer, got {value!r}.")
-        if image_size not in (28, 32):
+        if isinstance(image_size, bool) or image_size not in (28, 32):
             raise ValueError(f"image_size must be 28 (MNIST, Fashion-MNIST) or 32 (CIFAR-10), got {image_size!r}.")
+        if padding not in ("same", "last"):
+            raise ValueError(f"padding must be 'same' (the book's network) or 'last' (the broken variant that "
+                             f"pads only conv4), got {padding!r}.")
+        pads = (1, 1, 1, 1) if padding == "same" else (0, 0, 0, 1)
+        side = {("same", 28): 3, ("same", 32): 4, ("last", 28): 1, ("last", 32): 2}[padding, image_size]
+        widths = (in_channels, 32, 64, 128, 128)
+        steps = []
+        for i in range(4):
+            steps += [(f"conv{i + 1}", nn.Conv2d(widths[i], widths[i + 1], 3, padding=pads[i])),
+                      (f"relu{i + 1}", nn.ReLU())]
+            if i < 3:
+                steps.append((f"pool{i + 1}", nn.MaxPool2d(2)))
+        steps += [("flatten", nn.Flatten()), ("fc1", nn.Linear(128 * side * side, 128)), ("relu5", nn.ReLU()),
+                  ("dropout", nn.Dropout(0.5)), ("fc2", nn.Linear(128, num_classes))]
+        super().__init__(OrderedDict(steps))
         self.image_size = image_size
-        self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(),
-        )
-        side = {28: 1, 32: 2}[image_size]
-        self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(128 * side * side, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, num_classes),
-        )
+        self.padding = padding
+
+    def extra_repr(self) -> str:
+        return f"image_size={self.image_size}, padding={self.padding!r}"
+
+    @property
+    def features(self) -> nn.Sequential:
+        """The convolutional part, conv1 … relu4, as a Sequential sharing this model's modules."""
+        names = list(self._modules)
+        return nn.Sequential(OrderedDict((n, self._modules[n]) for n in names[:names.index("flatten")]))
+
+    def __getitem__(self, idx):
+        # nn.Sequential slices by calling type(self)(OrderedDict), which this constructor does not take
+        if isinstance(idx, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return super().__getitem__(idx)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             raise ValueError(f"ReportCNN({self.image_size}) expects (N, C, {self.image_size}, {self.image_size}), "
                              f"got {tuple(x.shape)}.")
-        return self.classifier(self.features(x))
+        return super().forward(x)
 
 
 class MLP(nn.Module):
@@ -195,3 +243,95 @@ def cpu_layout(model: nn.Module, device: torch.device):
     finally:
         if convert:
             model.to(memory_format=torch.contiguous_format)
+
+
+def conv_input_sizes(model: nn.Module, input_shape: tuple) -> dict[str, tuple[int, int]]:
+    """The spatial size (H, W) of the input that each Conv2d of ``model`` sees, by qualified name.
+
+    Introduced in the chapter "CNNs against random projections" (the box on
+    dead weights). ``input_shape`` is one example's (C, H, W).
+    """
+    names = {m: n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)}
+    sizes = {}
+
+    def record(mod, inp, out):
+        sizes[names[mod]] = tuple(int(s) for s in inp[0].shape[-2:])
+
+    probe_forward(model, input_shape, {nn.Conv2d: record})
+    return sizes
+
+
+def tap_reach(conv: nn.Conv2d, input_size) -> "torch.Tensor":
+    """How many real (non-padding) input pixels each tap of ``conv`` multiplies, over one input image.
+
+    Introduced in the chapter "CNNs against random projections". Tap (a, b) of
+    a kh x kw kernel reads input pixel (i·s + a − p, j·s + b − p) for output
+    position (i, j); it touches a real pixel only when that index lies inside
+    the H x W input, and never otherwise. A tap whose count is 0 multiplies
+    zero padding at every position of every image, so its weights get no
+    gradient and never train. Returns an integer tensor of shape (kh, kw).
+    """
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}.")
+    if isinstance(conv.padding, str) or tuple(conv.dilation) != (1, 1):
+        raise ValueError("tap_reach handles numeric padding without dilation; this layer has "
+                         f"padding={conv.padding!r}, dilation={tuple(conv.dilation)}.")
+    if isinstance(input_size, int) and not isinstance(input_size, bool):
+        input_size = (input_size, input_size)
+    if (not isinstance(input_size, (tuple, list)) or len(input_size) != 2
+            or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in input_size)):
+        raise ValueError(f"input_size must be a positive int or an (H, W) pair of them, got {input_size!r}.")
+    counts = []
+    for n, k, p, s in zip(input_size, conv.kernel_size, conv.padding, conv.stride):
+        outputs = (n + 2 * p - k) // s + 1
+        if outputs < 1:
+            raise ValueError(f"a {tuple(conv.kernel_size)} kernel with padding {tuple(conv.padding)} does not fit "
+                             f"an input of size {tuple(input_size)}: the layer has no output.")
+        counts.append(torch.tensor([sum(0 <= i * s + a - p < n for i in range(outputs)) for a in range(k)]))
+    return counts[0][:, None] * counts[1][None, :]
+
+
+def dead_parameters(model: nn.Module, input_shape: tuple, batch: int = 4, seed: int = 0) -> dict[str, int]:
+    """Per parameter, how many of its entries the architecture itself cuts off from every gradient.
+
+    Introduced in the chapter "CNNs against random projections". A copy of the
+    model in float64 is *linearised*: ReLUs become identities, max-pooling
+    becomes average pooling over the same windows (so every position a pool
+    keeps passes gradient, and positions it drops pass none), dropout is off.
+    One backward pass of a random combination of the outputs for ``batch``
+    random inputs then gives every weight a non-zero gradient unless the
+    geometry blocks it: a tap that only ever multiplies padding, a unit whose
+    output a pool discards. Units that a ReLU happens to switch off for some
+    inputs are *not* counted; at initialisation that happens by chance and is
+    no design fault. Returns ``{name: count}`` for parameters with a dead entry.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}.")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch!r}.")
+    import copy
+
+    lin = copy.deepcopy(model).double().cpu().eval()
+    for name, mod in list(lin.named_modules()):
+        if isinstance(mod, (nn.ReLU, nn.Dropout)):
+            replacement = nn.Identity()
+        elif isinstance(mod, nn.MaxPool2d):
+            replacement = nn.AvgPool2d(mod.kernel_size, mod.stride, mod.padding, ceil_mode=mod.ceil_mode)
+        else:
+            continue
+        parent = lin
+        *path, last = name.split(".")
+        for part in path:
+            parent = getattr(parent, part)
+        setattr(parent, last, replacement)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn((batch,) + tuple(input_shape), generator=gen, dtype=torch.float64)
+    lin.zero_grad(set_to_none=True)
+    out = lin(x)
+    (out * torch.randn(out.shape, generator=gen, dtype=torch.float64)).sum().backward()
+    dead = {}
+    for name, p in lin.named_parameters():
+        n = int((p.grad == 0).sum()) if p.grad is not None else p.numel()
+        if n:
+            dead[name] = n
+    return dead

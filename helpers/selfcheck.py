@@ -76,6 +76,15 @@ def _breakeven(answer):
         "solve k (C_in·9 + C_out) = C_out·C_in·9 for C_in = 1, C_out = 32.")
 
 
+def _energy_rank(answer, model=None):
+    from .lowrank import ranks_for_energy
+
+    if model is None:
+        raise TypeError("pass model=<the report CNN> to this check.")
+    return _number(answer, "lr-ex-energy") == ranks_for_energy(model, 0.9)["conv2"], (
+        "the smallest k whose σ₁² + … + σ_k² reaches 90% of ‖W‖_F² for conv2's 64 x 288 matrix.")
+
+
 def _jl_dim(answer):
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
 
@@ -97,6 +106,7 @@ CHECKS = {
     "train-ex-params": _tiny_params,
     "convsvd-ex-null": _null_pattern,
     "lr-ex-breakeven": _breakeven,
+    "lr-ex-energy": _energy_rank,
     "rp-ex-jl": _jl_dim,
     "dd-ex-gd": _gd_min_norm,
 }

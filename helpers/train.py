@@ -39,6 +39,7 @@ __all__ = [
     "stratified_folds",
     "train_or_load",
     "checkpoint_path",
+    "tap_gradient_norms",
 ]
 
 OPTIMIZERS = ("adam", "sgd", "adamw")
@@ -167,6 +168,39 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 256,
     loss = nn.functional.cross_entropy(logits, y.cpu()).item()
     pred = logits.argmax(1)
     return {"loss": float(loss), "accuracy": float((pred == y.cpu()).float().mean()), "predictions": pred}
+
+
+def tap_gradient_norms(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The cross-entropy gradient of every Conv2d's weight, as one norm per kernel tap.
+
+    Introduced in the chapter "CNNs against random projections", where it shows
+    that a convolution run on a map smaller than its kernel leaves taps dead.
+    For each layer the gradient ``(C_out, C_in, kh, kw)`` of the mean loss on
+    ``images`` is reduced to the (kh, kw) Frobenius norms over both channel
+    axes. The model is evaluated in eval mode (no dropout) and left with no
+    gradients stored and its training mode unchanged.
+
+    Returns
+    -------
+    dict
+        ``{layer name: FloatTensor (kh, kw)}`` in definition order.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}.")
+    x, y = _as_tensors((images, labels), "images, labels")
+    convs = {n: m for n, m in model.named_modules() if isinstance(m, nn.Conv2d)}
+    if not convs:
+        raise ValueError(f"{type(model).__name__} has no Conv2d layers: there are no taps to measure.")
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    try:
+        model.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(x.to(dev)), y.to(dev)).backward()
+        return {n: c.weight.grad.detach().norm(dim=(0, 1)).cpu() for n, c in convs.items()}
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.train(was)
 
 
 def fit(

@@ -283,3 +283,40 @@ def test_standard_strides_do_not_move_the_data():
     odd = x.as_strided(x.shape, (6, 1, 2, 1))
     y = _canonical_strides(odd)
     assert y.stride() == (6, 6, 2, 1) and y.data_ptr() == odd.data_ptr() and torch.equal(y, odd)
+
+
+def test_to_grayscale_is_bt601_luma():
+    import torch
+
+    from helpers.data import LUMA_BT601, to_grayscale
+
+    x = torch.rand(4, 3, 5, 5)
+    w = torch.tensor(LUMA_BT601).view(1, 3, 1, 1)
+    assert torch.allclose(to_grayscale(x), (x * w).sum(1, keepdim=True), atol=1e-6)
+    assert LUMA_BT601 == (0.2989, 0.587, 0.114)
+    with pytest.raises(ValueError, match="3 colour channels"):
+        to_grayscale(torch.rand(2, 1, 5, 5))
+    with pytest.raises(TypeError, match="floating point"):
+        to_grayscale(torch.zeros(2, 3, 5, 5, dtype=torch.uint8))
+
+
+def test_split_held_out_is_disjoint_stratified_and_complete():
+    import torch
+
+    from helpers.data import ImageData, split_held_out
+
+    labels = torch.arange(100) % 10
+    images = torch.arange(100, dtype=torch.float32).view(100, 1, 1, 1)
+    data = ImageData(images, labels, tuple("abcdefghij"), "mnist", "test", "synthetic", True)
+    select, report = split_held_out(data, 40, seed=1)
+    assert len(select) == 40 and len(report) == 60
+    seen = set(select.images.flatten().tolist()) | set(report.images.flatten().tolist())
+    assert len(seen) == 100 and not set(select.images.flatten().tolist()) & set(report.images.flatten().tolist())
+    assert select.class_counts().tolist() == [4] * 10 and report.class_counts().tolist() == [6] * 10
+    assert select.fingerprint["held_out"] == "select" and report.fingerprint["held_out"] == "report"
+    again, _ = split_held_out(data, 40, seed=1)
+    assert torch.equal(again.images, select.images)
+    with pytest.raises(ValueError, match="n_select must be an integer between 1 and 99"):
+        split_held_out(data, 100)
+    with pytest.raises(TypeError, match="ImageData"):
+        split_held_out((images, labels), 10)

@@ -89,29 +89,29 @@ def test_compress_replaces_layers_and_keeps_the_original():
     net = ReportCNN(1, 28).eval()
     before = {k: v.clone() for k, v in net.state_dict().items()}
     names = list(L.conv_layers(net))
-    assert names == ["features.0", "features.3", "features.6", "features.9"]
-    small = L.compress(net, {"features.3": 8, "features.6": 16}).eval()
-    assert isinstance(small.features[3], nn.Sequential) and isinstance(net.features[3], nn.Conv2d)
+    assert names == ["conv1", "conv2", "conv3", "conv4"]
+    small = L.compress(net, {"conv2": 8, "conv3": 16}).eval()
+    assert isinstance(small.conv2, nn.Sequential) and isinstance(net.conv2, nn.Conv2d)
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k])
     assert count_macs(small, (1, 28, 28)) < count_macs(net, (1, 28, 28))
     x = torch.randn(3, 1, 28, 28)
     full = L.compress(net, {n: min(c.weight.shape[0], c.weight[0].numel()) for n, c in L.conv_layers(net).items()})
     assert float((full.eval()(x) - net(x)).abs().max()) < 1e-4
-    assert L.output_positions(net, (1, 28, 28)) == {"features.0": 676, "features.3": 121, "features.6": 9,
-                                                    "features.9": 1}
+    # 'same' padding: 28 -> 14 -> 7 -> 3 after the pools
+    assert L.output_positions(net, (1, 28, 28)) == {"conv1": 784, "conv2": 196, "conv3": 49, "conv4": 9}
 
 
 def test_rank_choices():
     net = ReportCNN(1, 28)
     e = L.ranks_for_energy(net, 0.9)
     assert set(e) == set(L.conv_layers(net))
-    assert L.ranks_for_energy(net, 1.0)["features.3"] == 64
-    conv2 = net.features[3]
+    assert L.ranks_for_energy(net, 1.0)["conv2"] == 64
+    conv2 = net.conv2
     s2 = L.singular_values(conv2) ** 2
-    k = e["features.3"]
+    k = e["conv2"]
     assert float(s2[:k].sum() / s2.sum()) >= 0.9 > float(s2[:k - 1].sum() / s2.sum())
-    b = L.ranks_for_budget(net, (1, 28, 28), 0.3, layers=["features.3", "features.6"])
+    b = L.ranks_for_budget(net, (1, 28, 28), 0.3, layers=["conv2", "conv3"])
     pos = L.output_positions(net, (1, 28, 28))
     convs = L.conv_layers(net)
     spent = sum(L.factorized_counts(convs[n], b[n], pos[n])["macs_k"] for n in b)
@@ -155,23 +155,27 @@ def test_inference_time_reports_a_positive_median_and_restores_threads():
 
 def test_module_times_follow_the_forward_pass():
     net = ReportCNN(1, 28)
-    small = L.compress(net, {"features.3": 4})
+    small = L.compress(net, {"conv2": 4})
     a, b = module_times(net.features, small.features, x=torch.randn(8, 1, 28, 28), rounds=2, min_time=0.001)
-    assert [n for n, _ in a] == [n for n, _ in b] == [str(i) for i in range(len(net.features))]
+    assert [n for n, _ in a] == [n for n, _ in b] == list(net.features._modules)
+    assert [n for n, _ in a][:4] == ["conv1", "relu1", "pool1", "conv2"]
     assert all(t > 0 for _, t in a + b)
     with pytest.raises(TypeError, match="expects torch.nn.Sequential"):
         module_times(TinyConvNet(), x=torch.randn(1, 1, 28, 28))
     with pytest.raises(ValueError, match="same names"):
-        module_times(net.features, net.classifier, x=torch.randn(1, 1, 28, 28))
+        module_times(net.features, net[-4:], x=torch.randn(1, 1, 28, 28))
 
 
 def test_speedup_and_paired_times():
     from helpers.bench import paired_times, speedup
 
     net = ReportCNN(1, 28)
-    res = speedup(net, L.compress(net, {"features.3": 2}), torch.randn(4, 1, 28, 28), threads=1, rounds=3,
+    res = speedup(net, L.compress(net, {"conv2": 2}), torch.randn(4, 1, 28, 28), threads=1, rounds=3,
                   min_time=0.001)
-    assert set(res) == {"baseline", "candidate", "speedup"} and res["speedup"] > 0
+    assert set(res) == {"baseline", "candidate", "speedup", "low", "high", "rounds"} and res["speedup"] > 0
+    assert res["low"] <= res["high"] and res["rounds"] == 3
+    raw = paired_times({"a": lambda: 1}, rounds=4, min_time=0.0, samples=True)
+    assert len(raw["a"]) == 4 and all(v > 0 for v in raw["a"])
     assert res["speedup"] == pytest.approx(res["baseline"] / res["candidate"])
     t = paired_times({"a": lambda: sum(range(100)), "b": lambda: sum(range(10000))}, rounds=3, min_time=0.001)
     assert 0 < t["a"] < t["b"]
