@@ -42,6 +42,7 @@ __all__ = [
     "statistical_dimension_l1",
     "donoho_tanner_rho",
     "pairwise_distortion",
+    "mutual_coherence",
     "jl_epsilon",
 ]
 
@@ -207,7 +208,7 @@ def mse_mae(x: np.ndarray, x_hat: np.ndarray) -> tuple[float, float]:
 
 def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: int = 0,
                 lam_rel: float = 1e-3, iters: int = 1000, method: str = "fista",
-                record: bool = False) -> dict:
+                record: bool = False, phi: np.ndarray | None = None) -> dict:
     """Measure ``image`` with M random projections and recover it.
 
     Parameters
@@ -221,6 +222,9 @@ def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: 
     lam_rel : float
         λ as a fraction of ‖AᵀY‖_∞ (the smallest λ for which c = 0 is optimal).
     method : {"fista", "ista", "min-norm"}
+    phi : (M, N) array, optional
+        A measurement matrix of your own (for instance rows of the DCT, as in
+        the exercise on coherence); replaces ``ensemble`` and ``seed``.
 
     Returns
     -------
@@ -235,7 +239,13 @@ def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: 
     m = _positive_int(m, "number of measurements M")
     if m > n:
         raise ValueError(f"M = {m} measurements exceed the N = {n} pixels; use M <= {n}.")
-    phi = measurement_matrix(m, n, ensemble, seed)
+    if phi is None:
+        phi = measurement_matrix(m, n, ensemble, seed)
+    else:
+        phi = _finite(phi, "measurement matrix phi")
+        if phi.shape != (m, n):
+            raise ValueError(f"phi must have shape (M, N) = ({m}, {n}) for M = {m} and this image, "
+                             f"got {phi.shape}.")
     y = phi @ image.ravel()
     if method == "min-norm":
         x_hat = min_norm(phi, y).reshape(image.shape)
@@ -385,6 +395,27 @@ def pairwise_distortion(x: np.ndarray, m: int, seed: int = 0, ensemble: str = "g
     before, after = pdist(x), pdist(x @ r.T)
     keep = before > 0
     return after[keep] / before[keep]
+
+
+def mutual_coherence(phi: np.ndarray, shape: tuple) -> float:
+    """Mutual coherence μ(Φ, Ψ) = √N · max |⟨φᵢ/‖φᵢ‖, ψⱼ⟩| between measurement rows and the 2-D DCT basis.
+
+    Introduced in the exercise on coherence of the chapter "Compressive
+    sensing". ``phi`` is (M, N) with N = prod(shape); ψⱼ are the orthonormal
+    DCT basis images (the columns of Ψ with x = Ψc, c = ``dct2(x)``), so
+    ⟨φᵢ, ψⱼ⟩ is coefficient j of ``dct2(φᵢ)``. μ runs from 1 (every
+    measurement sees every coefficient equally: incoherent) to √N (some
+    measurement sees one coefficient only).
+    """
+    phi = _finite(phi, "measurement matrix phi")
+    n = int(np.prod(shape))
+    if phi.ndim != 2 or phi.shape[1] != n:
+        raise ValueError(f"phi must be an (M, {n}) array for images of shape {tuple(shape)}, got {phi.shape}.")
+    norms = np.linalg.norm(phi, axis=1)
+    if np.any(norms == 0):
+        raise ValueError("phi has an all-zero row; every measurement must see something.")
+    inner = np.stack([dct2(row.reshape(shape)).ravel() for row in phi]) / norms[:, None]
+    return float(np.sqrt(n) * np.abs(inner).max())
 
 
 def jl_epsilon(n_samples: int, m: int) -> float:

@@ -44,9 +44,21 @@ def _phase_transition(answer):
     return abs(k - expected) <= 3, "read ρ = k/M off the curve at δ = M/N = 0.5, then multiply by M."
 
 
+def _coherence(answer, shape=None):
+    if shape is None:
+        raise TypeError("pass shape=<the image's shape> to this check.")
+    value = _number(answer, "cs-ex-coherence")
+    return abs(value - float(np.sqrt(np.prod(shape)))) < 1e-6, (
+        "build Φ from rows of the DCT matrix D (c = D x): row r is cs.idct2 of the r-th unit image, not "
+        "cs.dct2 (that gives a column). Then every row sees exactly one DCT coefficient.")
+
+
 def _conv_params(answer):
     value = _number(answer, "param-ex-7")
-    return value in (64 * 3 * 3 * 3 + 64, 64 * 3 * 3 * 3), "each of the 64 filters spans all 3 input channels."
+    expected = (3 * 32 ** 2) * (64 * 32 ** 2) / (64 * 3 * 3 * 3)
+    return abs(value / expected - 1) < 1e-3, (
+        "divide the dense layer's weights (every input value to every output value) by the convolution's "
+        "(each of the 64 filters spans all 3 input channels).")
 
 
 def _tiny_params(answer):
@@ -56,19 +68,32 @@ def _tiny_params(answer):
         "count the weights of conv1, conv2 and fc, and do not forget fc's bias.")
 
 
-def _null_pattern(answer, model=None):
+def _invisible_images(answer, model=None):
     import torch
 
     if model is None:
         raise TypeError("pass model=<the TinyConvNet> to this check.")
-    if answer is None:
-        raise AssertionError("convsvd-ex-null: no answer yet. Set `answer` to a 3x3 pattern.")
-    p = torch.as_tensor(np.asarray(answer, dtype=np.float64)).reshape(-1)
-    if p.numel() != 9 or float(p.norm()) == 0:
-        raise AssertionError("convsvd-ex-null: `answer` should be a non-zero 3x3 pattern (9 numbers).")
-    w = model.conv1.weight.detach().double().reshape(model.conv1.out_channels, -1).cpu()
-    ok = float((w @ p).norm() / (w.norm() * p.norm())) < 1e-5
-    return ok, "the invisible pattern is the direction W maps to zero: look at the last right singular vector."
+    value = _number(answer, "convsvd-ex-null")
+    w = model.conv1.weight.detach().double().cpu()
+    eye = torch.eye(28 * 28, dtype=torch.float64).reshape(-1, w.shape[1], 28, 28)
+    a = torch.nn.functional.conv2d(eye, w).reshape(28 * 28, -1).T
+    expected = float(torch.linalg.svdvals(a)[-1])
+    return abs(value - expected) <= 1e-6 * max(expected, 1e-12), (
+        "A has one column per pixel: the flattened output of conv1 (no bias) on the image that is 1 at that "
+        "pixel and 0 elsewhere; `answer` is its smallest singular value (torch.linalg.svdvals, float64).")
+
+
+def _blank_fires(answer, model=None, data=None):
+    import torch
+
+    if model is None or data is None:
+        raise TypeError("pass model=<the TinyConvNet> and data=<the normalised MNIST split> to this check.")
+    value = _number(answer, "convsvd-ex-bias")
+    blank = torch.full((1, 1, 3, 3), (0.0 - data.mean[0]) / data.std[0])
+    with torch.no_grad():
+        expected = int((model.conv1.cpu()(blank) > 0).sum())
+    return value == expected, ("a background pixel is 0 before normalisation; normalise it with the split's mean "
+                               "and std, fill a 3x3 patch with it and count the filters with a positive output.")
 
 
 def _breakeven(answer):
@@ -102,9 +127,11 @@ CHECKS = {
     "datasets-ex-gray": _gray_mean,
     "svd-ex-rank-one": _rank_one,
     "cs-ex-pt": _phase_transition,
+    "cs-ex-coherence": _coherence,
     "param-ex-7": _conv_params,
     "train-ex-params": _tiny_params,
-    "convsvd-ex-null": _null_pattern,
+    "convsvd-ex-null": _invisible_images,
+    "convsvd-ex-bias": _blank_fires,
     "lr-ex-breakeven": _breakeven,
     "lr-ex-energy": _energy_rank,
     "rp-ex-jl": _jl_dim,

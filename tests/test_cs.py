@@ -192,3 +192,36 @@ def test_recovery_grid_rejects_bad_input(kwargs):
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError)):
         cs.recovery_grid(**args)
+
+
+def test_mutual_coherence_and_dct_row_measurements():
+    from helpers import cs
+
+    shape, n = (8, 8), 64
+    rows = np.random.default_rng(0).choice(n, 20, replace=False)
+    # rows of the DCT matrix D (c = D x) are idct2 of unit vectors: Φ Ψ is then a selection
+    phi_rows = np.stack([cs.idct2(np.eye(n)[r].reshape(shape)).ravel() for r in rows])
+    psi = np.stack([cs.idct2(np.eye(n)[j].reshape(shape)).ravel() for j in range(n)], axis=1)
+    assert np.allclose(phi_rows @ psi, np.eye(n)[rows], atol=1e-12)
+    assert cs.mutual_coherence(phi_rows, shape) == pytest.approx(np.sqrt(n))
+    gauss = cs.measurement_matrix(20, n, seed=0)
+    mu = cs.mutual_coherence(gauss, shape)
+    assert 1 <= mu < 0.7 * np.sqrt(n)
+    # a spike in the DCT domain measured by an orthonormal basis with μ = 1 would be a flat pattern
+    assert cs.mutual_coherence(np.eye(n)[:5], shape) <= np.sqrt(n)
+    with pytest.raises(ValueError, match="all-zero row"):
+        cs.mutual_coherence(np.zeros((2, n)), shape)
+    with pytest.raises(ValueError, match=r"\(M, 64\) array"):
+        cs.mutual_coherence(np.ones((2, 10)), shape)
+
+
+def test_reconstruct_with_a_given_phi():
+    from helpers import cs
+
+    img = np.outer(np.linspace(0, 1, 8), np.linspace(1, 0, 8))
+    phi = cs.measurement_matrix(30, 64, seed=3)
+    a = cs.reconstruct(img, 30, seed=3, iters=50)
+    b = cs.reconstruct(img, 30, phi=phi, iters=50)
+    assert np.allclose(a["x_hat"], b["x_hat"])
+    with pytest.raises(ValueError, match=r"phi must have shape \(M, N\) = \(30, 64\)"):
+        cs.reconstruct(img, 30, phi=phi[:10])

@@ -103,3 +103,24 @@ def test_coefficients_of_a_target_vector_match_the_matrix_case():
     assert beta.shape == (8,)
     np.testing.assert_allclose(beta, fit_.coefficients(y[:, None])[:, 0])
     np.testing.assert_allclose(beta, np.linalg.pinv(f) @ y, atol=1e-10)
+
+
+def test_tuned_ridge_picks_lambda_on_validation_only():
+    from helpers.double_descent import tuned_ridge_curve
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((120, 20))
+    labels = (x[:, 0] > 0).astype(int)
+    xtr, xv, xt = x[:40], x[40:80], x[80:]
+    ytr, yv, yt = labels[:40], labels[40:80], labels[80:]
+    ridges = [0.0, 1e-2, 1e-1, 1.0]
+    out = tuned_ridge_curve(xtr, ytr, xv, yv, xt, yt, [10, 40, 80], ridges, seeds=[0, 1], num_classes=2)
+    assert out["lam"].shape == (2, 3) and out["val_mse"].shape == (2, 3, 4)
+    # the chosen λ is the validation argmin, and changing the test labels never changes it
+    assert np.array_equal(out["lam"], np.array(ridges)[out["val_mse"].argmin(-1)])
+    other = tuned_ridge_curve(xtr, ytr, xv, yv, xt, 1 - yt, [10, 40, 80], ridges, seeds=[0, 1], num_classes=2)
+    assert np.array_equal(other["lam"], out["lam"])
+    # at the threshold (N = n = 40) the unregularised fit is worst on validation data, so some λ > 0 wins
+    assert np.all(out["lam"][:, 1] > 0)
+    with pytest.raises(ValueError, match="at least one ridge"):
+        tuned_ridge_curve(xtr, ytr, xv, yv, xt, yt, [10], [], num_classes=2)

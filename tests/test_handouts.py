@@ -41,6 +41,27 @@ def test_every_chapter_tags_its_exercises_solutions_and_a_self_check(path):
         assert label in selfcheck.CHECKS
 
 
+def test_every_self_check_follows_its_own_solution_and_every_check_is_used():
+    """nbval (part of `make test`) runs each chapter top to bottom in quick mode, so a solution that fails
+    its own self-check fails CI. This test makes sure that pairing exists: each self-check cell checks an
+    exercise of its own chapter, right after a solution code cell for that exercise that sets `answer`."""
+    used = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, 4)
+        labels = {c.source.split(":label:", 1)[1].split()[0] for c in nb.cells if "exercise" in tags(c)}
+        for i, c in enumerate(nb.cells):
+            if "self-check" not in tags(c):
+                continue
+            label = c.source.split('check("', 1)[1].split('"', 1)[0]
+            assert label in labels, f"{path.name}: self-check for {label}, which is not an exercise of this chapter"
+            before = [p for p in nb.cells[:i] if p.cell_type == "code" and "solution" in tags(p)]
+            assert before and label in before[-1].source and "answer =" in before[-1].source, (
+                f"{path.name}: the self-check for {label} must follow a solution code cell that sets `answer`")
+            assert "hide-input" in tags(before[-1]), f"{path.name}: {label}'s solution code must be hidden"
+            used.append(label)
+    assert sorted(used) == sorted(selfcheck.CHECKS), "every self-check in helpers.selfcheck is used exactly once"
+
+
 def test_student_handouts_leak_no_solution(tmp_path):
     written = H.write(tmp_path / "labs")
     assert len(written) == 2 * len(CHAPTERS)
