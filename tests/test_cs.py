@@ -107,7 +107,10 @@ def test_jl_distortion_and_bound():
     ratios = cs.pairwise_distortion(x, 200, seed=0)
     assert ratios.shape == (50 * 49 // 2,)
     eps = cs.jl_epsilon(50, 200)
-    assert np.abs(ratios - 1).max() < eps < 1
+    # the book's convention: ε bounds the *squared*-distance ratios (scikit-learn's), checked on squares
+    assert np.abs(ratios ** 2 - 1).max() < eps < 1
+    from sklearn.random_projection import johnson_lindenstrauss_min_dim
+    assert johnson_lindenstrauss_min_dim(50, eps=eps) == pytest.approx(200, abs=1)
     assert cs.jl_epsilon(50, 5) == float("inf")
     assert cs.jl_epsilon(50, 1000) < eps
 
