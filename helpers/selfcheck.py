@@ -155,11 +155,44 @@ def _energy_rank(answer, model=None):
         "the smallest k whose σ₁² + … + σ_k² reaches 90% of ‖W‖_F² for conv2's 64 x 288 matrix.")
 
 
+def _pca_beats_random(answer, images=None, projection=None):
+    import torch
+
+    if images is None or projection is None:
+        raise TypeError("pass images=<the 2,000 training images> and projection=<the random projection> to this check.")
+    value = _number(answer, "rp-ex-pca-random")
+    x = images.flatten(1).double()
+    x = x - x.mean(0)
+    q, _ = torch.linalg.qr(projection.matrix.double().T)
+    _, _, vt = torch.linalg.svd(x, full_matrices=False)
+    m = projection.matrix.shape[0]
+    err = lambda b: float(((x - x @ b @ b.T) ** 2).sum())
+    expected = err(q) / err(vt[:m].T)
+    return value >= 1 and abs(value / expected - 1) < 1e-6, (
+        "centre the images, project onto an orthonormal basis of R's rows (QR of Rᵀ) and onto the top M right "
+        "singular vectors, and divide the two sums of squared residuals (random over PCA).")
+
+
 def _jl_dim(answer):
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
 
     return _number(answer, "rp-ex-jl") == johnson_lindenstrauss_min_dim(60000, eps=0.1), (
         "scikit-learn's johnson_lindenstrauss_min_dim answers this for n samples and ε.")
+
+
+def _norm_bound(answer, features=None, labels=None):
+    from .double_descent import SVDFit, one_hot, random_relu_features
+
+    if features is None or labels is None:
+        raise TypeError("pass features=<the centred training images X> and labels=<their labels> to this check.")
+    value = _number(answer, "dd-ex-sigma")
+    f, _ = random_relu_features(np.asarray(features), len(features), seed=0)
+    fit = SVDFit(f)
+    y = one_hot(np.asarray(labels))[:, 0]
+    expected = np.linalg.norm(fit.coefficients(y)) / (abs(fit.u[:, -1] @ y) / fit.s[-1])
+    return value >= 1 - 1e-9 and abs(value / expected - 1) < 1e-6, (
+        "features with N = n and seed 0, y = the one-hot column of digit 0; divide ‖β‖ of the minimum-norm fit "
+        "by |u_rᵀy|/σ_r (u_r: the last column of fit_.u, σ_r: the last singular value).")
 
 
 def _gd_min_norm(answer):
@@ -184,6 +217,8 @@ CHECKS = {
     "lr-ex-breakeven": _breakeven,
     "lr-ex-energy": _energy_rank,
     "rp-ex-jl": _jl_dim,
+    "rp-ex-pca-random": _pca_beats_random,
+    "dd-ex-sigma": _norm_bound,
     "dd-ex-gd": _gd_min_norm,
 }
 
