@@ -102,8 +102,8 @@ def _conv_params(answer):
     value = _number(answer, "param-ex-7")
     expected = (3 * 32 ** 2) * (64 * 32 ** 2) / (64 * 3 * 3 * 3)
     return abs(value / expected - 1) < 1e-3, (
-        "divide the dense layer's weights (every input value to every output value) by the convolution's "
-        "(each of the 64 filters spans all 3 input channels).")
+        "divide the dense layer's weights (every input value to every one of the 64·32·32 output values) by "
+        "the convolution's (each of the 64 filters spans all 3 input channels).")
 
 
 def _tiny_params(answer):

@@ -94,3 +94,21 @@ def test_papermill_reports_a_bad_parameter(tmp_path, real_data):
                           env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
     assert proc.returncode != 0
     assert "no CUDA GPU" in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_glued_name_in_the_prose_is_glued_by_the_chapter(path):
+    """A {glue:text}`name` whose name no code cell glues renders as an error in the book; catch it early."""
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    glued = set(re.findall(r'glue\(\s*f?"([^"]+)"', code)) | set(re.findall(r"glue\(\s*f?'([^']+)'", code))
+    patterns = [re.compile("^" + re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(g)) + "$") for g in glued if "{" in g]
+    used = set()
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            used |= set(re.findall(r"\{glue:(?:text|md)\}`([^`:]+)", c.source))
+            used |= set(re.findall(r"```\{glue:md\}\s+(\S+)", c.source))
+    missing = sorted(u for u in used if u not in glued and not any(p.match(u) for p in patterns))
+    assert not missing, f"{path.name}: prose uses glue names that no code cell glues: {missing}"
