@@ -8,6 +8,7 @@ One module per concern, imported in one direction (see ``DESIGN.md``):
 - :mod:`helpers.models`   the networks of the book
 - :mod:`helpers.train`    fit / evaluate / cross-validate, cached checkpoints
 - :mod:`helpers.plotting` figures shared by chapters
+- :mod:`helpers.claims`   guards for the sentences that depend on a run (every chapter)
 
 The most used names are available at the top level::
 

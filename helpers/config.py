@@ -196,8 +196,9 @@ def tune_allocator() -> bool:
     of MiB per batch) with a fresh ``mmap`` and hands it back to the kernel
     when the tensor is freed, so every batch pays a page fault and a zeroed
     page for every 4 KiB it touches: about 6,500 faults per training step of
-    ``ReportCNN`` at batch 128, which made training about 1.2x and inference
-    about 1.5x slower. Since glibc adapts its threshold to the blocks a
+    the report's CNN at batch 128 (measured on its earlier version, which
+    padded only conv4), which made training about 1.2x and inference about
+    1.5x slower. Since glibc adapts its threshold to the blocks a
     process has freed before, the same forward pass could be fast or slow
     depending on what ran earlier. Raising the mmap threshold to 32 MiB
     and the trim threshold to 256 MiB keeps such blocks in the heap, where the

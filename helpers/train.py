@@ -139,9 +139,9 @@ def predict(model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 256,
             device: str | torch.device = "auto") -> torch.Tensor:
     """Model outputs for ``inputs``, computed in batches, returned on the CPU.
 
-    The default batch of 256 is the fastest on a 2-core CPU for the book's
-    CNNs (ReportCNN on 32x32: about 4,800 images/s against 2,600 at 1,024,
-    whose activations no longer fit the caches).
+    The default batch of 256 was the fastest on a 2-core CPU for the book's
+    CNNs when it was chosen (larger batches' activations no longer fit the
+    caches); ``benchmarks/bench_training.py`` measures the networks' throughput.
     """
     batch_size = _check_positive_int("batch_size", batch_size)
     dev = get_device(device)
