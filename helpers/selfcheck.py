@@ -77,6 +77,13 @@ def _confused_pair(answer, true=None, pred=None):
     return len(pair) == 2 and pair in best, "add the off-diagonal confusion matrix to its transpose and take the largest entry."
 
 
+def _tiny(label, hint):
+    def check(answer):
+        value = _number(answer, label)
+        return 0 <= value < 1e-10, hint
+    return check
+
+
 def _rank_one(answer):
     return abs(_number(answer, "svd-ex-rank-one") - 15.0) < 1e-6, "σ₁ of xyᵀ is a product of two norms."
 
@@ -204,14 +211,21 @@ def _gd_min_norm(answer):
 CHECKS = {
     "datasets-ex-subset": _subset_overlap,
     "datasets-ex-gray": _gray_mean,
+    "svd-ex-transpose": _tiny("svd-ex-transpose", "compare the singular values of M and M.T in the same (descending) "
+                                                   "order; the largest difference should be rounding error."),
     "svd-ex-energy": _coins_energy,
     "param-ex-2": _eig_match,
+    "param-ex-3": _tiny("param-ex-3", "use the eigenvalues lam = fft(first column of K), multiply fft(y) by them "
+                                      "and take the real part of the inverse FFT; divide the norm of the difference "
+                                      "by norm(K @ y)."),
     "train-ex-confusion": _confused_pair,
     "svd-ex-rank-one": _rank_one,
     "cs-ex-pt": _phase_transition,
     "cs-ex-coherence": _coherence,
     "param-ex-7": _conv_params,
     "train-ex-params": _tiny_params,
+    "convsvd-ex-orthogonal": _tiny("convsvd-ex-orthogonal", "V is svd1['Vt'] (8 x 9, float64): compute V @ V.T "
+                                                            "- I and take the largest absolute entry."),
     "convsvd-ex-null": _invisible_images,
     "convsvd-ex-bias": _blank_fires,
     "lr-ex-breakeven": _breakeven,
