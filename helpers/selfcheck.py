@@ -84,6 +84,32 @@ def _tiny(label, hint):
     return check
 
 
+def _test_norm_mean(answer, root=None):
+    from .data import load
+
+    value = _number(answer, "datasets-ex-normalise")
+    expected = float(load("mnist", "test", root=root, normalize=True).images.mean())
+    return abs(value - expected) < 1e-6, ("load the test split with normalize=True and average all its pixels; "
+                                          "it is standardised with the training split's statistics.")
+
+
+def _jl_worst(answer, points=None):
+    from .cs import pairwise_distortion
+
+    if points is None:
+        raise TypeError("pass points=<the (n, 784) array X of the section> to this check.")
+    value = _number(answer, "cs-ex-jl")
+    expected = float(np.abs(pairwise_distortion(np.asarray(points), 100, seed=0) ** 2 - 1).max())
+    return abs(value - expected) < 1e-9, ("square the ratios cs.pairwise_distortion(X, 100, seed=0) returns, "
+                                         "subtract 1 and take the largest absolute value.")
+
+
+def _samples_peak(answer):
+    value = _number(answer, "dd-ex-samples")
+    return 800 <= value <= 1250, ("sweep n at fixed N = 1000 (include n = 1000), fit the minimum-norm solution "
+                                  "for each, and take the n whose test MSE is highest.")
+
+
 def _rank_one(answer):
     return abs(_number(answer, "svd-ex-rank-one") - 15.0) < 1e-6, "σ₁ of xyᵀ is a product of two norms."
 
@@ -211,6 +237,7 @@ def _gd_min_norm(answer):
 CHECKS = {
     "datasets-ex-subset": _subset_overlap,
     "datasets-ex-gray": _gray_mean,
+    "datasets-ex-normalise": _test_norm_mean,
     "svd-ex-transpose": _tiny("svd-ex-transpose", "compare the singular values of M and M.T in the same (descending) "
                                                    "order; the largest difference should be rounding error."),
     "svd-ex-energy": _coins_energy,
@@ -222,6 +249,7 @@ CHECKS = {
     "svd-ex-rank-one": _rank_one,
     "cs-ex-pt": _phase_transition,
     "cs-ex-coherence": _coherence,
+    "cs-ex-jl": _jl_worst,
     "param-ex-7": _conv_params,
     "train-ex-params": _tiny_params,
     "convsvd-ex-orthogonal": _tiny("convsvd-ex-orthogonal", "V is svd1['Vt'] (8 x 9, float64): compute V @ V.T "
@@ -234,6 +262,7 @@ CHECKS = {
     "rp-ex-pca-random": _pca_beats_random,
     "dd-ex-sigma": _norm_bound,
     "dd-ex-gd": _gd_min_norm,
+    "dd-ex-samples": _samples_peak,
 }
 
 
