@@ -206,6 +206,32 @@ def _pca_beats_random(answer, images=None, projection=None):
         "singular vectors, and divide the two sums of squared residuals (random over PCA).")
 
 
+def _data_aware(answer, model=None, images=None, data=None):
+    import torch
+
+    from .lowrank import compress
+    from .train import evaluate
+
+    if model is None or images is None or data is None:
+        raise TypeError("pass model=<the report CNN>, images=<the 1,000 training images> and data=<the selection "
+                        "half> to this check.")
+    value = _number(answer, "lr-ex-data")
+    conv = model.conv2
+    with torch.no_grad():
+        h = model[:3](images)
+        p = torch.nn.functional.unfold(h, 3, padding=1).transpose(1, 2).reshape(-1, conv.weight[0].numel()).double()
+        w = conv.weight.reshape(conv.out_channels, -1).double()
+        y = w @ p.T
+        _, vecs = torch.linalg.eigh(y @ y.T)           # the left singular vectors of Y, largest last
+        u = vecs[:, -8:]
+        net = compress(model, {"conv2": conv.out_channels}, scheme="truncate")
+        net.conv2.weight.copy_((u @ u.T @ w).reshape(conv.weight.shape).float())
+    expected = evaluate(net, data)["accuracy"]
+    return abs(value - expected) < 2e-3, ("take U_k from the SVD of Y = W Pᵀ (conv2's outputs on the patches, "
+                                          "unfold with padding=1), replace conv2's W by U_k U_kᵀ W, and evaluate "
+                                          "on eval_fm; `answer` is an accuracy in [0, 1].")
+
+
 def _jl_dim(answer):
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
 
@@ -258,6 +284,7 @@ CHECKS = {
     "convsvd-ex-bias": _blank_fires,
     "lr-ex-breakeven": _breakeven,
     "lr-ex-energy": _energy_rank,
+    "lr-ex-data": _data_aware,
     "rp-ex-jl": _jl_dim,
     "rp-ex-pca-random": _pca_beats_random,
     "dd-ex-sigma": _norm_bound,
