@@ -123,10 +123,10 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
     another of the same shape in an early version of this book: see the
     chapter "Low-rank compression".
 
-    Returns ``{"baseline": s, "candidate": s, "speedup": baseline / candidate, "low": q25,
+    Returns ``{"baseline": s, "candidate": s, "speedup": r, "low": q25,
     "high": q75, "rounds": n}``: the median seconds per forward pass (eval
-    mode, inference mode), their ratio, and the spread of the speed-up as the
-    quartiles of the per-round ratios (each round times both models in the
+    mode, inference mode) of each model, and the median and quartiles of the
+    per-round ratios baseline/candidate (each round times both models in the
     same minute). Call the candidate faster only when ``low > 1``, slower
     only when ``high < 1``: otherwise the difference is within the noise.
     """
@@ -152,7 +152,8 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
                          samples=True)
     ratios = np.array(t["baseline"]) / np.array(t["candidate"])
     base, cand = float(np.median(t["baseline"])), float(np.median(t["candidate"]))
-    return {"baseline": base, "candidate": cand, "speedup": base / cand,
+    # the speed-up is the median of the per-round ratios, so that it always lies between its quartiles
+    return {"baseline": base, "candidate": cand, "speedup": float(np.median(ratios)),
             "low": float(np.percentile(ratios, 25)), "high": float(np.percentile(ratios, 75)), "rounds": int(rounds)}
 
 

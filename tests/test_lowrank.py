@@ -176,7 +176,7 @@ def test_speedup_and_paired_times():
     assert res["low"] <= res["high"] and res["rounds"] == 3
     raw = paired_times({"a": lambda: 1}, rounds=4, min_time=0.0, samples=True)
     assert len(raw["a"]) == 4 and all(v > 0 for v in raw["a"])
-    assert res["speedup"] == pytest.approx(res["baseline"] / res["candidate"])
+    assert res["low"] <= res["speedup"] <= res["high"]  # the median of the per-round ratios
     t = paired_times({"a": lambda: sum(range(100)), "b": lambda: sum(range(10000))}, rounds=3, min_time=0.001)
     assert 0 < t["a"] < t["b"]
     with pytest.raises(ValueError, match="rounds must be a positive integer"):
