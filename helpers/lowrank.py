@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import probe_forward
+from .models import probe_forward, replace_submodule
 
 __all__ = [
     "conv_layers",
@@ -205,14 +205,6 @@ def output_positions(model: nn.Module, input_shape: tuple) -> dict[str, int]:
     return sizes
 
 
-def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:
-    parent = model
-    *path, last = name.split(".")
-    for part in path:
-        parent = getattr(parent, part)
-    setattr(parent, last, module)
-
-
 def compress(model: nn.Module, ranks: dict, scheme: str = "svd") -> nn.Module:
     """A copy of ``model`` with the named conv layers replaced; the original is left untouched.
 
@@ -233,7 +225,7 @@ def compress(model: nn.Module, ranks: dict, scheme: str = "svd") -> nn.Module:
         raise ValueError(f"no Conv2d layer named {sorted(unknown)} in the model; its conv layers are {list(layers)}.")
     new = copy.deepcopy(model)
     for name, k in ranks.items():
-        _set_module(new, name, builders[scheme](layers[name], k))
+        replace_submodule(new, name, builders[scheme](layers[name], k))
     return new
 
 

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 __all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs", "probe_forward", "cpu_layout",
-           "conv_input_sizes", "tap_reach", "dead_parameters"]
+           "conv_input_sizes", "tap_reach", "dead_parameters", "replace_submodule"]
 
 
 class TinyConvNet(nn.Module):
@@ -178,6 +178,23 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+def replace_submodule(model: nn.Module, name: str, module: nn.Module) -> None:
+    """Put ``module`` in place of ``model``'s submodule with the qualified ``name`` (e.g. ``"conv2"``, ``"net.3"``).
+
+    Shared by :func:`dead_parameters` and :func:`helpers.lowrank.compress`.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"the replacement must be a torch.nn.Module, got {type(module).__name__}.")
+    if not name or name not in dict(model.named_modules()):
+        raise ValueError(f"{type(model).__name__} has no submodule named {name!r}; "
+                         f"its submodules are {[n for n, _ in model.named_modules() if n]}.")
+    parent = model
+    *path, last = name.split(".")
+    for part in path:
+        parent = getattr(parent, part)
+    setattr(parent, last, module)
+
+
 def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
     """Run one all-zero example of ``input_shape`` through ``model`` with forward hooks attached.
 
@@ -319,11 +336,7 @@ def dead_parameters(model: nn.Module, input_shape: tuple, batch: int = 4, seed: 
             replacement = nn.AvgPool2d(mod.kernel_size, mod.stride, mod.padding, ceil_mode=mod.ceil_mode)
         else:
             continue
-        parent = lin
-        *path, last = name.split(".")
-        for part in path:
-            parent = getattr(parent, part)
-        setattr(parent, last, replacement)
+        replace_submodule(lin, name, replacement)
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn((batch,) + tuple(input_shape), generator=gen, dtype=torch.float64)
     lin.zero_grad(set_to_none=True)

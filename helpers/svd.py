@@ -21,6 +21,7 @@ __all__ = [
     "storage",
     "energy",
     "rank_for_energy",
+    "stable_rank",
     "psnr",
     "add_noise",
     "gavish_donoho_lambda",
@@ -157,6 +158,19 @@ def rank_for_energy(s, fraction: float) -> int:
     cum = energy(s)
     # tiny tolerance so that fraction=1 is reached despite rounding in cumsum
     return int(np.searchsorted(cum, fraction - 1e-12) + 1)
+
+
+def stable_rank(s) -> float:
+    """Stable rank ‖W‖_F² / ‖W‖_2² = Σ σᵢ² / σ₁² from the singular values ``s`` (any order).
+
+    Introduced in the chapter "Every convolutional layer is an SVD" and used
+    again in "Low-rank compression". It equals the rank when all non-zero
+    singular values are equal and is never larger: it measures how much the
+    largest singular value dominates.
+    """
+    energy(s)  # validates s: non-empty, finite, non-negative, not all zero
+    s = np.asarray(s, dtype=np.float64)
+    return float(np.sum(s ** 2) / np.max(s) ** 2)
 
 
 def psnr(clean, estimate, data_range: float = 1.0) -> float:

@@ -139,3 +139,18 @@ def test_tap_gradient_norms_show_the_dead_taps():
         tap_gradient_norms(MLP(784), x, y)
     with pytest.raises(ValueError, match="8 inputs but 3 labels"):
         tap_gradient_norms(net, x, y[:3])
+
+
+def test_replace_submodule():
+    from helpers.models import replace_submodule
+
+    net = ReportCNN(1, 28)
+    replace_submodule(net, "relu2", torch.nn.Identity())
+    assert isinstance(net.relu2, torch.nn.Identity) and isinstance(net.features.relu2, torch.nn.Identity)
+    seq = torch.nn.Sequential(torch.nn.Sequential(torch.nn.ReLU()))
+    replace_submodule(seq, "0.0", torch.nn.Tanh())
+    assert isinstance(seq[0][0], torch.nn.Tanh)
+    with pytest.raises(ValueError, match="no submodule named 'conv9'"):
+        replace_submodule(net, "conv9", torch.nn.Identity())
+    with pytest.raises(TypeError, match="must be a torch.nn.Module"):
+        replace_submodule(net, "conv1", "conv")

@@ -201,3 +201,19 @@ def test_other_bad_inputs():
         svd.psnr(np.ones((3, 3)), np.ones((3, 4)))
     with pytest.raises(ValueError, match="beta"):
         svd.gavish_donoho_lambda(1.5)
+
+
+def test_stable_rank():
+    from helpers.svd import stable_rank
+
+    assert stable_rank([2.0, 2.0, 2.0]) == pytest.approx(3.0)  # equal singular values: the rank
+    assert stable_rank([3.0, 0.0]) == pytest.approx(1.0)
+    assert stable_rank([1.0, 3.0]) == pytest.approx(10 / 9)    # order does not matter
+    a = np.random.default_rng(0).standard_normal((6, 4))
+    s = np.linalg.svd(a, compute_uv=False)
+    assert stable_rank(s) == pytest.approx(np.linalg.norm(a) ** 2 / np.linalg.norm(a, 2) ** 2)
+    assert 1 <= stable_rank(s) <= 4
+    with pytest.raises(ValueError, match="non-negative"):
+        stable_rank([-1.0, 2.0])
+    with pytest.raises(ValueError, match="all singular values are zero"):
+        stable_rank([0.0, 0.0])
