@@ -1,0 +1,136 @@
+"""The set-up cell that lets a chapter run outside the repository (Colab, a bare Jupyter).
+
+Every chapter has the same short code cell right after its ``parameters``
+cell. Where the book's ``helpers`` package cannot be imported, it installs it
+with its requirements (``pyproject.toml``'s dependencies) from the published
+repository's archive; in the repository, in CI and on Binder (whose
+environment installs the package, see ``binder/``) it does nothing.
+
+The archive's address derives from the one repository setting,
+``repository.url`` and ``repository.branch`` in ``_config.yml`` (a GitHub
+repository: ``<url>/archive/refs/heads/<branch>.zip``). After changing that
+setting, rewrite the cells::
+
+    .venv/bin/python tools/bootstrap_cell.py          # rewrite every chapter's set-up cell
+    .venv/bin/python tools/bootstrap_cell.py --check  # exit 1 if any is missing or stale
+
+``tests/test_bootstrap.py`` runs the check. The environment variable
+``LAAIC_PACKAGE`` overrides what the cell installs (any ``pip install``
+argument: a wheel, an sdist, another archive); the test uses it to install a
+locally built wheel instead of downloading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chapters import BOOK, ROOT, chapters  # noqa: E402
+
+CELL_ID = "laaic-setup"
+# The distribution name in pyproject.toml; pip checks that the archive holds it.
+DIST = "laaic-helpers"
+# The placeholders the repository was created with; tools and the build warn while they remain.
+PLACEHOLDER_REPOSITORY = "https://github.com/laaic-book/linear-algebraic-image-classification"
+PLACEHOLDER_JUPYTERHUB = "https://hub.example.edu"
+
+
+def read_config(root: Path = ROOT) -> dict:
+    """``_config.yml`` as a dict."""
+    return yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
+
+
+def package_url(config: dict) -> str:
+    """The pip requirement that installs the book's package from the published repository."""
+    repo = config.get("repository") or {}
+    url = str(repo.get("url", "")).rstrip("/")
+    if not url.startswith("https://"):
+        raise ValueError(f"_config.yml: repository.url must be an https URL of the published repository, got {url!r}")
+    branch = repo.get("branch", "main")
+    return f"{DIST} @ {url}/archive/refs/heads/{branch}.zip"
+
+
+def cell_source(config: dict) -> str:
+    """The set-up cell's code, the same in every chapter."""
+    return (
+        "# Set-up outside this book's repository (e.g. on Colab): install the book's `helpers`\n"
+        "# package and its requirements; torchvision downloads the datasets later. In the\n"
+        "# repository, in CI and on Binder `helpers` is importable and this does nothing.\n"
+        "import importlib.util, os, subprocess, sys\n"
+        "if importlib.util.find_spec(\"helpers\") is None:\n"
+        f"    package = os.environ.get(\"LAAIC_PACKAGE\", \"{package_url(config)}\")\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", package], check=True)\n"
+        "    importlib.invalidate_caches()"
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _new_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": CELL_ID, "metadata": {},
+            "outputs": [], "source": _lines(source)}
+
+
+def _parameters_index(nb: dict, path: Path) -> int:
+    idx = [i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(idx) != 1:
+        raise ValueError(f"{path.name}: needs exactly one cell tagged 'parameters', found {len(idx)}")
+    return idx[0]
+
+
+def problems(path: Path, source: str) -> list[str]:
+    """What is wrong with ``path``'s set-up cell (empty when it is right)."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    i = _parameters_index(nb, path)
+    setup = [j for j, c in enumerate(nb["cells"]) if c.get("id") == CELL_ID]
+    if setup != [i + 1]:
+        return [f"{path.name}: the set-up cell (id {CELL_ID!r}) must be the cell right after the parameters cell"]
+    if "".join(nb["cells"][i + 1]["source"]) != source:
+        return [f"{path.name}: the set-up cell differs from the one tools/bootstrap_cell.py writes"]
+    return []
+
+
+def write(path: Path, source: str) -> bool:
+    """Put the set-up cell right after the parameters cell; True if the file changed."""
+    text = Path(path).read_text(encoding="utf-8")  # read right before writing: others edit prose
+    nb = json.loads(text)
+    nb["cells"] = [c for c in nb["cells"] if c.get("id") != CELL_ID]
+    i = _parameters_index(nb, path)
+    nb["cells"].insert(i + 1, _new_cell(source))
+    new = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    if new == text:
+        return False
+    tmp = Path(path).with_suffix(".ipynb.tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 if a chapter's cell is missing or stale")
+    args = parser.parse_args(argv)
+    source = cell_source(read_config())
+    paths = list(chapters(BOOK).values())
+    if args.check:
+        found = [p for path in paths for p in problems(path, source)]
+        for line in found:
+            print(line, file=sys.stderr)
+        if found:
+            print("run `.venv/bin/python tools/bootstrap_cell.py` to rewrite them", file=sys.stderr)
+        return 1 if found else 0
+    for path in paths:
+        if write(path, source):
+            print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
