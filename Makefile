@@ -10,6 +10,17 @@
 # Set LAAIC_DATA_ROOT to a local copy of the datasets to avoid downloads.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+
+# A relative LAAIC_DATA_ROOT or LAAIC_CACHE_DIR means relative to where it was
+# typed ($PWD, the repository root when you follow the README), not to book/,
+# where the chapters' kernels run: make both absolute for everything below.
+abs_env = $(shell $(PYTHON) -c 'import os, sys; print(os.path.abspath(os.path.join(sys.argv[2] or os.getcwd(), os.path.expanduser(sys.argv[1]))))' '$(1)' '$(PWD)')
+ifneq ($(strip $(LAAIC_DATA_ROOT)),)
+export LAAIC_DATA_ROOT := $(call abs_env,$(strip $(LAAIC_DATA_ROOT)))
+endif
+ifneq ($(strip $(LAAIC_CACHE_DIR)),)
+export LAAIC_CACHE_DIR := $(call abs_env,$(strip $(LAAIC_CACHE_DIR)))
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -24,7 +35,8 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-# Full mode: what a reader sees. The execution cache lives in _build/.jupyter_cache.
+# Full mode: what a reader sees. The execution cache lives in
+# _build/.jupyter_cache/helpers-<fingerprint of helpers/> (_ext/laaic_cache.py).
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 

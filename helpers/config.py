@@ -23,6 +23,11 @@ Environment variables read here (all optional):
 ``LAAIC_CACHE_DIR``  where derived files go.
 ``LAAIC_DATA_ROOT``  a local copy of the datasets (read by :mod:`helpers.data`).
 ``LAAIC_TUNE_MALLOC`` ``0`` leaves the C allocator as it is (see :func:`tune_allocator`).
+
+A relative ``LAAIC_CACHE_DIR`` or ``LAAIC_DATA_ROOT`` means relative to the
+repository root, where the README's commands are typed, not to the folder a
+kernel happens to run in (chapters run in ``book/``): see :func:`env_path`.
+``make`` and ``tools/run_all.py`` make both absolute before starting kernels.
 """
 
 from __future__ import annotations
@@ -152,10 +157,46 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+# The checkout this package was imported from, when it was (an installed copy
+# on Colab has no repository around it).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def in_repository() -> bool:
+    """True when ``helpers`` is imported from a checkout of the book (not an installed copy)."""
+    return (REPO_ROOT / "_config.yml").is_file() and (REPO_ROOT / "book").is_dir()
+
+
+def env_path(name: str, environ=None) -> list[Path] | None:
+    """The candidate absolute paths for the path in environment variable ``name``, best first.
+
+    ``None`` when the variable is unset or blank. A relative path is taken
+    relative to the repository root first (that is where ``export
+    LAAIC_DATA_ROOT=../shared/datasets`` was typed, whatever folder a kernel
+    later runs in), then relative to the current directory; outside a
+    checkout only the current directory applies. ``~`` is expanded.
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if path.is_absolute():
+        return [path]
+    bases = ([REPO_ROOT] if in_repository() else []) + [Path.cwd()]
+    out: list[Path] = []
+    for base in bases:
+        cand = Path(os.path.abspath(base / path))
+        if cand not in out:
+            out.append(cand)
+    return out
+
+
 def _default_cache_dir() -> Path:
-    env = os.environ.get("LAAIC_CACHE_DIR", "").strip()
+    env = env_path("LAAIC_CACHE_DIR")
     if env:
-        return Path(env).expanduser()
+        # the first candidate: a cache that does not exist yet is created there
+        return next((p for p in env if p.is_dir()), env[0])
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "laaic"

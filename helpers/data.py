@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from .cache import atomic_write, cache_key, ensure_dir
+from .config import REPO_ROOT, env_path, in_repository
 
 __all__ = [
     "DATASETS",
@@ -192,30 +193,52 @@ def _check_split(split: str) -> str:
 def data_root(root: str | os.PathLike | None = None) -> Path | None:
     """The data root to read from: ``root`` if given, else ``$LAAIC_DATA_ROOT``, else ``None``.
 
+    A relative ``$LAAIC_DATA_ROOT`` is relative to the repository root (where
+    the README's ``export LAAIC_DATA_ROOT=../shared/datasets`` is typed), then
+    to the current directory; a relative ``root=`` argument is relative to the
+    current directory (a chapter's kernel runs in ``book/``), then to the
+    repository root. The first candidate that exists is used.
+
     Raises
     ------
+    ValueError
+        If ``root`` is an empty string (pass ``None`` to use the environment).
     FileNotFoundError
-        If a root is set but does not exist or is not a directory.
+        If a root is set but no candidate exists or it is not a directory; the
+        message lists every absolute path that was tried.
     """
-    where = "the root= argument"
     if root is None:
-        env = os.environ.get("LAAIC_DATA_ROOT", "").strip()
-        if not env:
+        candidates = env_path("LAAIC_DATA_ROOT")
+        if candidates is None:
             return None
-        root, where = env, "the environment variable LAAIC_DATA_ROOT"
-    path = Path(root).expanduser()
-    if not path.exists():
+        where = f"the environment variable LAAIC_DATA_ROOT={os.environ['LAAIC_DATA_ROOT'].strip()!r}"
+    else:
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"root must be a path or None, not {type(root).__name__}.")
+        if not str(root).strip():
+            raise ValueError("root is an empty string; pass the folder that holds the datasets, or None to use "
+                             "$LAAIC_DATA_ROOT (or to download the datasets).")
+        path = Path(root).expanduser()
+        where = f"the root= argument {str(root)!r}"
+        if path.is_absolute():
+            candidates = [path]
+        else:
+            bases = [Path.cwd()] + ([REPO_ROOT] if in_repository() else [])
+            candidates = list(dict.fromkeys(Path(os.path.abspath(b / path)) for b in bases))
+    found = next((p for p in candidates if p.exists()), None)
+    if found is None:
+        tried = " and ".join(repr(str(p)) for p in candidates)
         raise FileNotFoundError(
-            f"the data root {str(path)!r} (from {where}) does not exist. Set it to the folder "
+            f"the data root from {where} does not exist (tried {tried}). Set it to the folder "
             "that holds MNIST/, FashionMNIST/ and CIFAR10-jpeg/ (or cifar-10-batches-py/), "
-            "for example ../shared/datasets, or unset it to download the datasets instead."
+            "for example an absolute path, or unset it to download the datasets instead."
         )
-    if not path.is_dir():
+    if not found.is_dir():
         raise FileNotFoundError(
-            f"the data root {str(path)!r} (from {where}) is a file, not a folder. Set it to "
+            f"the data root {str(found)!r} (from {where}) is a file, not a folder. Set it to "
             "the folder that holds MNIST/, FashionMNIST/ and CIFAR10-jpeg/."
         )
-    return path.resolve()
+    return found.resolve()
 
 
 # --------------------------------------------------------------------------- IDX

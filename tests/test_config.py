@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,3 +179,21 @@ def test_tune_malloc_can_be_switched_off_and_refuses_garbage():
     assert off.stdout.split()[0] == "False"
     bad = _probe("maybe")
     assert bad.returncode != 0 and "LAAIC_TUNE_MALLOC" in bad.stderr
+
+
+def test_relative_cache_dir_is_relative_to_the_repository(monkeypatch, tmp_path):
+    # `export LAAIC_CACHE_DIR=_cache` typed in the repository root must not put
+    # a second cache under book/ when a chapter's kernel runs there.
+    monkeypatch.setenv("LAAIC_CACHE_DIR", "some-cache")
+    for cwd in (config.REPO_ROOT, config.REPO_ROOT / "book"):
+        monkeypatch.chdir(cwd)
+        assert config.cache_dir() == config.REPO_ROOT / "some-cache"
+
+
+def test_env_path(monkeypatch, tmp_path):
+    assert config.env_path("LAAIC_X", {}) is None
+    assert config.env_path("LAAIC_X", {"LAAIC_X": "  "}) is None
+    assert config.env_path("LAAIC_X", {"LAAIC_X": str(tmp_path)}) == [tmp_path]
+    monkeypatch.chdir(tmp_path)
+    assert config.env_path("LAAIC_X", {"LAAIC_X": "a/b"}) == [config.REPO_ROOT / "a" / "b", tmp_path / "a" / "b"]
+    assert config.env_path("LAAIC_X", {"LAAIC_X": "~/x"}) == [Path.home() / "x"]

@@ -1,6 +1,8 @@
 import gzip
+import os
 import shutil
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import torch
 
 import helpers
 from helpers import data
+from helpers.data import data_root
 from conftest import make_fake_mnist, snapshot, write_idx
 
 # ----------------------------------------------------------------- real data
@@ -130,11 +133,57 @@ def test_unknown_split(fake_root):
 
 def test_data_root_that_does_not_exist(tmp_path, monkeypatch):
     missing = tmp_path / "nowhere"
-    with pytest.raises(FileNotFoundError, match="data root .*nowhere.*root= argument.*does not exist"):
+    with pytest.raises(FileNotFoundError, match="data root from the root= argument .*nowhere.* does not exist"):
         helpers.load("mnist", root=missing)
     monkeypatch.setenv("LAAIC_DATA_ROOT", str(missing))
     with pytest.raises(FileNotFoundError, match="LAAIC_DATA_ROOT.*does not exist.*unset it to download"):
         helpers.load("mnist")
+
+
+def test_relative_data_root_from_the_environment_is_relative_to_the_repository(tmp_path, monkeypatch):
+    # The README's `export LAAIC_DATA_ROOT=../shared/datasets` is typed in the
+    # repository root; a chapter's kernel runs in book/. Both must find it.
+    from helpers.config import REPO_ROOT
+
+    target = tmp_path / "datasets"
+    target.mkdir()
+    rel = os.path.relpath(target, REPO_ROOT)
+    monkeypatch.setenv("LAAIC_DATA_ROOT", rel)
+    for cwd in (REPO_ROOT, REPO_ROOT / "book", tmp_path):
+        monkeypatch.chdir(cwd)
+        assert data_root() == target.resolve()
+
+
+def test_relative_data_root_error_names_the_absolute_paths_tried(tmp_path, monkeypatch):
+    from helpers.config import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAAIC_DATA_ROOT", "no/such/datasets")
+    with pytest.raises(FileNotFoundError) as err:
+        data_root()
+    msg = str(err.value)
+    assert str(REPO_ROOT / "no" / "such" / "datasets") in msg
+    assert str(tmp_path / "no" / "such" / "datasets") in msg
+    assert "LAAIC_DATA_ROOT='no/such/datasets'" in msg
+
+
+def test_relative_root_argument_is_relative_to_the_current_folder_first(tmp_path, monkeypatch):
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert data_root("here") == (tmp_path / "here").resolve()
+    assert data_root(Path("here")) == (tmp_path / "here").resolve()
+
+
+def test_empty_or_wrongly_typed_root_argument(monkeypatch):
+    monkeypatch.delenv("LAAIC_DATA_ROOT", raising=False)
+    with pytest.raises(ValueError, match="root is an empty string.*None"):
+        data_root("")
+    with pytest.raises(ValueError, match="root is an empty string"):
+        data_root("  ")
+    with pytest.raises(TypeError, match="root must be a path or None, not int"):
+        data_root(3)
+    monkeypatch.setenv("LAAIC_DATA_ROOT", "   ")
+    assert data_root() is None  # a blank variable counts as unset
 
 
 def test_data_root_that_is_a_file(tmp_path):

@@ -72,3 +72,15 @@ def test_slowest_cells_reads_papermill_timings(tmp_path):
     assert slowest_cells(path) == [
         {"cell": 1, "seconds": 12.5, "section": "Training", "code": "fit(model)  # slow"},
         {"cell": 3, "seconds": 0.5, "section": "Plots", "code": "plot()"}]
+
+
+def test_relative_path_settings_are_made_absolute_before_kernels_start(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from run_all import anchor_paths
+
+    env = {"LAAIC_DATA_ROOT": "../shared/datasets", "LAAIC_CACHE_DIR": str(tmp_path), "OTHER": "x"}
+    changed = anchor_paths(env, base=str(ROOT))
+    assert changed == {"LAAIC_DATA_ROOT": str(ROOT.parent / "shared" / "datasets")}
+    assert env["LAAIC_DATA_ROOT"] == str(ROOT.parent / "shared" / "datasets")
+    assert env["LAAIC_CACHE_DIR"] == str(tmp_path) and env["OTHER"] == "x"
+    assert anchor_paths({"LAAIC_DATA_ROOT": "  "}) == {}

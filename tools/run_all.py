@@ -223,6 +223,25 @@ def _replace(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+PATH_SETTINGS = ("LAAIC_DATA_ROOT", "LAAIC_CACHE_DIR")
+
+
+def anchor_paths(environ=os.environ, base: str | None = None) -> dict[str, str]:
+    """Make relative path settings absolute against ``base`` (default: the current folder), in place.
+
+    The kernels run in ``book/``, so ``LAAIC_DATA_ROOT=../shared/datasets``
+    typed in the repository root would otherwise point somewhere else there.
+    Returns the settings that changed.
+    """
+    base = base or os.getcwd()
+    changed = {}
+    for name in PATH_SETTINGS:
+        raw = environ.get(name, "").strip()
+        if raw and not os.path.isabs(os.path.expanduser(raw)):
+            environ[name] = changed[name] = os.path.abspath(os.path.join(base, os.path.expanduser(raw)))
+    return changed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
@@ -231,6 +250,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "_build" / "full-run"), help="output folder")
     args = parser.parse_args(argv)
     out = Path(args.out)
+    for name, value in anchor_paths().items():
+        print(f"run_all: {name} is relative; using {value}")
     try:
         paths = select(args.chapters)
         check_device(args.device)
