@@ -192,3 +192,58 @@ def test_a_chapter_outside_the_repository_installs_the_package_and_runs(tmp_path
                     for c in json.loads(out.read_text())["cells"] if c["cell_type"] == "code"
                     for o in c.get("outputs", []))
     assert re.search(r"^\w+ = [-0-9.e]+$", texts, re.M), "without myst_nb, glue should print the glued values"
+
+
+def _laaic_urls():
+    sys.path.insert(0, str(REPO / "_ext"))
+    import laaic_urls
+
+    return laaic_urls
+
+
+class _Recorder:
+    def __init__(self):
+        self.info, self.warnings = [], []
+
+    def info_(self, message, *args, **kwargs):
+        self.info.append(message)
+
+    def warning(self, message, *args, **kwargs):
+        self.warnings.append((message, kwargs.get("subtype")))
+
+
+@pytest.mark.parametrize("strict", ["0", "1"])
+def test_the_build_reports_placeholder_addresses_as_a_message_or_in_strict_mode_a_warning(monkeypatch, strict):
+    laaic_urls = _laaic_urls()
+    config = {"repository": {"url": bootstrap_cell.PLACEHOLDER_REPOSITORY},
+              "launch_buttons": {"jupyterhub_url": bootstrap_cell.PLACEHOLDER_JUPYTERHUB}}
+    assert len(laaic_urls.placeholders(config, bootstrap_cell)) == 2
+    assert laaic_urls.placeholders({"repository": {"url": "https://github.com/me/book"},
+                                    "launch_buttons": {"jupyterhub_url": "https://hub.uni.edu"}},
+                                   bootstrap_cell) == []
+
+    rec = _Recorder()
+    monkeypatch.setattr(laaic_urls.logger, "info", rec.info_)
+    monkeypatch.setattr(laaic_urls.logger, "warning", rec.warning)
+    monkeypatch.setattr(laaic_urls, "placeholders", lambda config, bc: ["repository.url is still the placeholder"])
+    monkeypatch.setenv("LAAIC_STRICT_URLS", strict)
+    laaic_urls._check(type("App", (), {"srcdir": str(REPO)})())
+    if strict == "1":
+        assert [s for _, s in rec.warnings] == ["placeholder_url"] and not rec.info
+    else:
+        assert not rec.warnings and "placeholder" in rec.info[0]
+
+
+def test_the_build_warns_when_a_set_up_cell_does_not_match_the_repository_setting(monkeypatch, tmp_path):
+    laaic_urls = _laaic_urls()
+    (tmp_path / "book").mkdir()
+    shutil.copy(CHAPTER, tmp_path / "book")
+    config = bootstrap_cell.read_config()
+    config["repository"] = dict(config["repository"], url="https://github.com/someone/else")
+    (tmp_path / "_config.yml").write_text(json.dumps(config))  # JSON is YAML
+    (tmp_path / "tools").symlink_to(REPO / "tools")
+    rec = _Recorder()
+    monkeypatch.setattr(laaic_urls.logger, "info", rec.info_)
+    monkeypatch.setattr(laaic_urls.logger, "warning", rec.warning)
+    laaic_urls._check(type("App", (), {"srcdir": str(tmp_path)})())
+    assert [s for _, s in rec.warnings] == ["setup_cell"], rec.warnings
