@@ -9,7 +9,7 @@ One module per concern, imported in one direction (see ``DESIGN.md``):
 - :mod:`helpers.train`    fit / evaluate / cross-validate, cached checkpoints
 - :mod:`helpers.plotting` figures shared by chapters
 - :mod:`helpers.claims`   guards for the sentences that depend on a run (every chapter)
-- :mod:`helpers.publish`  ``glue``: ``myst_nb.glue``, or a plain display where myst_nb is absent
+- :mod:`helpers.publish`  ``glue``: ``myst_nb.glue``, or a plain display where myst_nb is absent; ``glued`` for ``{eval}``
 
 The most used names are available at the top level::
 
@@ -21,7 +21,7 @@ The most used names are available at the top level::
 from .cache import CacheError
 from .config import Config, cache_dir, get_device, is_quick, seed_everything, set_cache_dir, setup
 from .data import DataUnavailableError, ImageData, load, load_splits
-from .publish import glue
+from .publish import glue, glued
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,7 @@ __all__ = [
     "cache_dir",
     "get_device",
     "glue",
+    "glued",
     "is_quick",
     "load",
     "load_splits",

@@ -13,9 +13,13 @@ Introduced with the launch buttons; used by every chapter.
 
 from __future__ import annotations
 
-__all__ = ["glue"]
+__all__ = ["glue", "glued"]
 
 _MYST_GLUE = None
+
+# Every value glued in this kernel, by name: what ``glued`` reads, so that
+# JupyterLab's ``{eval}`` and the book's glued number come from one value.
+_GLUED: dict = {}
 
 
 def _myst_glue():
@@ -68,8 +72,88 @@ def glue(name, variable, display=True):
     if not isinstance(name, str):
         raise TypeError(f"glue: the name must be a string, got {type(name).__name__}; "
                         "write glue(\"name\", value)")
+    _GLUED[name] = variable
     myst_glue = _myst_glue()
     if myst_glue:
         myst_glue(name, variable, display=display)
     else:
         _fallback_glue(name, variable, display=display)
+
+
+class _Text(str):
+    """A glued value as prose text: its repr is the text itself, so JupyterLab shows no quotes."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+
+def _format_plain_text(text: str, fmt_spec: str) -> str:
+    """``myst_nb``'s formatting of a glued ``text/plain`` value (``{glue:text}`name:fmt```)."""
+    try:
+        from myst_nb.core.variables import format_plain_text
+    except ImportError:  # the same rules, where myst_nb is absent (tests compare the two)
+        from ast import literal_eval
+
+        def format_plain_text(text, fmt_spec):
+            try:
+                value = literal_eval(text)
+            except (SyntaxError, ValueError):
+                value = text
+            if fmt_spec == "":
+                return str(value)
+            if fmt_spec[-1] == "s":
+                value = str(value)
+            elif fmt_spec[-1] in "bcdoxX":
+                value = int(value)
+            elif fmt_spec[-1] in "eEfFgGn%":
+                value = float(value)
+            return format(value, fmt_spec)
+    return format_plain_text(text, fmt_spec)
+
+
+def glued(key: str):
+    """A glued value as the prose shows it: ``{eval}`helpers.glued("name:fmt")```.
+
+    The chapters quote their numbers with the ``{eval}`` role. In JupyterLab
+    (with ``jupyterlab-myst``) running a markdown cell evaluates this call in
+    the kernel; in the HTML book the local Sphinx extension
+    ``_ext/laaic_eval.py`` reads the same ``name:fmt`` from the notebook's
+    glued outputs instead, exactly like ``{glue:text}`name:fmt```. Both format
+    the value that :func:`glue` received, with ``myst_nb``'s rules.
+
+    Parameters
+    ----------
+    key : str
+        ``"name"`` or ``"name:format_spec"`` (a Python format spec ending in its
+        type character, e.g. ``"test_acc:.2f"``, ``"n_params:,"``).
+
+    Returns
+    -------
+    str or object
+        The formatted text; a value glued for ``{glue:md}`` (one with a
+        Markdown representation, e.g. a table) is returned as it is.
+
+    Raises
+    ------
+    TypeError
+        If ``key`` is not a string.
+    KeyError
+        If nothing was glued under the name in this kernel yet (run the cells
+        above first).
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"glued: the key must be a string such as \"acc:.2f\", got {type(key).__name__}.")
+    parts = key.rsplit(":", 1)
+    name, fmt_spec = (parts[0], parts[1]) if len(parts) == 2 else (key, "s")
+    if name not in _GLUED:
+        raise KeyError(f"nothing glued under {name!r} yet: run the cells above this one "
+                       "(Run > Run All Cells), then this markdown cell.")
+    from IPython.core.formatters import format_display_data
+
+    value = _GLUED[name]
+    data = format_display_data(value)[0]
+    if len(parts) == 1 and "text/markdown" in data:
+        return value
+    return _Text(_format_plain_text(data["text/plain"], fmt_spec))

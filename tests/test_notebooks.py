@@ -98,7 +98,8 @@ def test_papermill_reports_a_bad_parameter(tmp_path, real_data):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_glued_name_in_the_prose_is_glued_by_the_chapter(path):
-    """A {glue:text}`name` whose name no code cell glues renders as an error in the book; catch it early."""
+    """A glued name in the prose ({eval}`helpers.glued("name")`, {glue:text}`name`) that no code cell glues
+    renders as an error in the book; catch it early."""
     import re
 
     nb = nbformat.read(path, as_version=4)
@@ -110,5 +111,7 @@ def test_every_glued_name_in_the_prose_is_glued_by_the_chapter(path):
         if c.cell_type == "markdown":
             used |= set(re.findall(r"\{glue:(?:text|md)\}`([^`:]+)", c.source))
             used |= set(re.findall(r"```\{glue:md\}\s+(\S+)", c.source))
+            # the form the chapters use: {eval}`helpers.glued("name:fmt")` (see _ext/laaic_eval.py)
+            used |= set(re.findall(r'\{eval\}`helpers\.glued\("([^"`:]+)', c.source))
     missing = sorted(u for u in used if u not in glued and not any(p.match(u) for p in patterns))
     assert not missing, f"{path.name}: prose uses glue names that no code cell glues: {missing}"
