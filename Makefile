@@ -6,6 +6,7 @@
 #   make lab      open the chapters in JupyterLab
 #   make run NB=00_datasets P="-p device cuda"   run one chapter with papermill
 #   make handouts OUT=labs   student and instructor notebooks for every chapter
+#   make assets   fetch MathJax for the offline HTML book (book, book-quick and test do it)
 #
 # Set LAAIC_DATA_ROOT to a local copy of the datasets to avoid downloads.
 
@@ -25,7 +26,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv book book-quick test unit notebooks lab run run-all bench handouts browser clean
+.PHONY: venv assets book book-quick test unit notebooks lab run run-all bench handouts browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
@@ -35,14 +36,19 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# What the HTML book serves itself so that it reads offline: a pinned MathJax 3
+# from npm (needs npm; checked against a pinned SHA-512) -> _build/assets.
+assets:
+	$(PYTHON) tools/fetch_assets.py
+
 # Full mode: what a reader sees. The execution cache lives in
 # _build/.jupyter_cache/helpers-<fingerprint of helpers/> (_ext/laaic_cache.py).
-book: venv
+book: venv assets
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # Quick mode, in its own build folder so it never shares cached results with
 # the full build: _build/quick/_build/html.
-book-quick: venv
+book-quick: venv assets
 	LAAIC_QUICK=1 $(BIN)/jupyter-book build . --path-output _build/quick -W -n --keep-going
 
 unit: venv
@@ -55,7 +61,7 @@ browser: venv
 notebooks: venv
 	LAAIC_QUICK=1 $(BIN)/python -m pytest --nbval-lax book
 
-test: venv
+test: venv assets
 	VENV=$(VENV) bash tools/run_tests.sh
 
 lab: venv

@@ -6,7 +6,14 @@
 * The theme's light/dark switch starts from an empty mode on a first visit
   and logs "Got invalid theme mode" as an error: an empty mode is set to
   "auto" (follow the reader's system setting) before the theme reads it.
+* myst-nb embeds the notebook's ipywidgets state (``<script
+  type="application/vnd.jupyter.widget-state+json">``) in every page with a
+  slider. The HTML book renders no live widgets (each slider shows its static
+  twin, see ``helpers.widgets``) and loads no widget manager, so nothing reads
+  that script: it is dropped, which keeps the pages small.
 """
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 # Runs in <head> before the theme's deferred script reads the mode.
@@ -22,7 +29,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
         # the same file or inline body, whatever priority it was added with
         # (an inline script's filename is None or "", depending on who added it)
         key = (getattr(js, "filename", None) or "", str(sorted(getattr(js, "attributes", {}).items())))
-        if key in seen:
+        if key in seen or getattr(js, "attributes", {}).get("type") == WIDGET_STATE:
             continue
         seen.add(key)
         keep.append(js)

@@ -9,21 +9,55 @@ function:
 
 * a **static twin**: the figure precomputed for a handful of values, with a
   scrubber (Matplotlib's JavaScript animation player). It needs no kernel, so
-  a reader of the online book can move through the values;
+  a reader of the online book can move through the values. Its frames are
+  PNG (or WebP) at 100 dpi or more, so axis labels stay readable, and its
+  controls are plain text, so it needs nothing from the internet;
 * the **live slider** (``ipywidgets``), which redraws for any value when a
   kernel is running (JupyterLab, Binder, Colab).
 
-Only the live slider needs a kernel; :func:`slider` with ``live=False`` gives
-the twin alone.
+Both go into **one** output, a MIME bundle with the live widget
+(``application/vnd.jupyter.widget-view+json``) and the twin (``text/html``).
+A front end with a kernel shows the richest type it can render, the live
+widget; the book's HTML build is told to prefer ``text/html``
+(``nb_mime_priority_overrides`` in ``_config.yml``), so it shows the twin.
+So JupyterLab shows only the slider and the HTML book only the twin.
+
+:func:`slider` with ``live=False`` gives the twin alone.
 """
 
 from __future__ import annotations
 
+import base64
+import html as _html
+import io
+import re
 from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["frame_values", "static_twin", "live_slider", "slider"]
+__all__ = ["frame_values", "value_range", "static_twin", "live_slider", "slider", "SliderWithTwin",
+           "TWIN_MIN_DPI", "FRAME_FORMATS"]
+
+#: The lowest resolution a static twin accepts: below it, axis labels blur.
+TWIN_MIN_DPI = 100
+#: Lossless formats only: JPEG smears the text of axis labels.
+FRAME_FORMATS = ("png", "webp")
+
+# Matplotlib's player draws its buttons with Font Awesome 4.4 icons loaded from
+# a CDN (broken offline). Each icon is replaced by a character every font has.
+_ICON_TEXT = {
+    "fa fa-minus": "\u2212",                    # decrease speed
+    "fa fa-fast-backward": "\u21e4",            # first frame
+    "fa fa-step-backward": "\u2190",            # previous frame
+    "fa fa-play fa-flip-horizontal": "\u25c0",  # play backwards
+    "fa fa-pause": "\u2016",                    # pause
+    "fa fa-play": "\u25b6",                     # play
+    "fa fa-step-forward": "\u2192",             # next frame
+    "fa fa-fast-forward": "\u21e5",             # last frame
+    "fa fa-plus": "+",                          # increase speed
+}
+_FA_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="[^"]*font-awesome[^"]*"\s*/?>\s*', re.S)
+_FRAME = re.compile(r'(frames\[\d+\] = ")data:image/png;base64,(.*?)(")', re.S)
 
 
 def frame_values(values: Sequence, frames: int) -> list:
@@ -39,20 +73,70 @@ def frame_values(values: Sequence, frames: int) -> list:
     return [values[i] for i in idx]
 
 
-def static_twin(draw: Callable, values: Sequence, *, frames: int = 8, figsize=(8, 3.5),
-                interval_ms: int = 800, dpi: int = 72, frame_format: str = "jpeg") -> str:
+def value_range(values: Sequence) -> str:
+    """The range of a slider's values as a caption writes it: ``"1…16"``, or ``"0.1"`` for one value."""
+    values = list(values)
+    if not values:
+        raise ValueError("the slider needs at least one value.")
+    first, last = str(values[0]), str(values[-1])
+    return first if len(values) == 1 else f"{first}\u2026{last}"
+
+
+def _text_controls(player: str) -> str:
+    """Matplotlib's player without Font Awesome: text buttons and no CDN stylesheet."""
+    player, n_links = _FA_LINK.subn("", player)
+    for icon, text in _ICON_TEXT.items():
+        player = player.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{text}</span>')
+    if n_links != 1 or "font-awesome" in player or 'class="fa ' in player:
+        # a Matplotlib release changed its template: fail here, not silently in a reader's browser
+        raise RuntimeError("could not replace the Font Awesome icons of Matplotlib's animation player; "
+                           "update helpers.widgets._ICON_TEXT for this Matplotlib version.")
+    return player
+
+
+def _png_to_webp(player: str) -> str:
+    from PIL import Image
+
+    def convert(match):
+        png = base64.b64decode(match.group(2).replace("\\\n", ""))
+        out = io.BytesIO()
+        Image.open(io.BytesIO(png)).save(out, format="WEBP", lossless=True, method=6)
+        return f"{match.group(1)}data:image/webp;base64,{base64.b64encode(out.getvalue()).decode()}{match.group(3)}"
+
+    return _FRAME.sub(convert, player)
+
+
+def static_twin(draw: Callable, values: Sequence, *, name: str = "value", frames: int = 8, figsize=(8, 3.5),
+                interval_ms: int = 800, dpi: int = TWIN_MIN_DPI, frame_format: str = "png") -> str:
     """HTML of a scrubber over ``draw(fig, v)`` for up to ``frames`` values of ``values``.
 
     Uses :meth:`matplotlib.animation.Animation.to_jshtml`; the frames are
-    embedded in the page (JPEG by default, to keep a chapter's HTML small), so
-    the result works in a static web page.
+    embedded in the page, so the result works in a static web page with no
+    network. The caption names the slider and its range ("rank k = 1…16")
+    and lists the precomputed values.
+
+    Parameters
+    ----------
+    draw, values, name, frames, figsize
+        As for :func:`slider`.
+    interval_ms : int
+        Time between frames when playing.
+    dpi : int
+        Resolution of the frames, at least :data:`TWIN_MIN_DPI` (100).
+    frame_format : {"png", "webp"}
+        Lossless PNG, or lossless WebP (smaller for photographs, same pixels).
     """
     import matplotlib
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    if frame_format not in ("jpeg", "png"):
-        raise ValueError(f"frame_format must be 'jpeg' or 'png', not {frame_format!r}.")
+    if frame_format not in FRAME_FORMATS:
+        raise ValueError(f"frame_format must be one of {FRAME_FORMATS}, not {frame_format!r} "
+                         "(JPEG blurs the text of axis labels).")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or dpi < TWIN_MIN_DPI:
+        raise ValueError(f"dpi must be a number >= {TWIN_MIN_DPI} so that axis labels stay readable, got {dpi!r}.")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string (the slider's label), got {name!r}.")
     shown = frame_values(values, frames)
     fig = plt.figure(figsize=figsize, dpi=dpi)
 
@@ -64,18 +148,32 @@ def static_twin(draw: Callable, values: Sequence, *, frames: int = 8, figsize=(8
     try:
         anim = FuncAnimation(fig, update, frames=len(shown), init_func=lambda: [], blit=False,
                              interval=interval_ms, repeat=False)
-        with matplotlib.rc_context({"animation.frame_format": frame_format, "savefig.dpi": dpi}):
-            html = anim.to_jshtml(default_mode="once")
+        with matplotlib.rc_context({"animation.frame_format": "png", "savefig.dpi": dpi}):
+            player = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)
+    player = _text_controls(player)
+    if frame_format == "webp":
+        player = _png_to_webp(player)
+    caption = f"{name} = {value_range(values)}"
     labels = ", ".join(str(v) for v in shown)
-    return (f'<div class="laaic-static-twin"><p style="margin:0;font-size:90%">'
-            f"Precomputed frames for {labels}: use the controls to step through them.</p>{html}</div>")
+    # the player's <img> has no alt text: give it the caption
+    player = re.sub(r'(<img id="_anim_img[^"]*")', rf'\1 alt="{_html.escape(caption)}"', player, count=1)
+    return (f'<div class="laaic-static-twin" data-dpi="{dpi:g}" data-frame-format="{frame_format}">'
+            f'<p class="laaic-static-twin-caption" style="margin:0;font-size:90%">'
+            f"<strong>{_html.escape(caption)}</strong> (the live slider's range). Precomputed frames for "
+            f"{_html.escape(name)} = {_html.escape(labels)}: use the controls to step through them.</p>"
+            f"{player}</div>")
 
 
 def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initial=None,
                 figsize=(8, 3.5)):
-    """An ``ipywidgets`` slider that calls ``draw(fig, value)`` on a new figure for each value."""
+    """An ``ipywidgets`` slider that calls ``draw(fig, value)`` on a new figure for each value.
+
+    Integer ranges get an ``IntSlider``; anything else a ``SelectionSlider``,
+    whose current value is shown in a label beside it (the slider's own
+    readout cuts long labels such as "layer 2 · component 16").
+    """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -85,26 +183,58 @@ def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initia
     initial = values[len(values) // 2] if initial is None else initial
     if initial not in values:
         raise ValueError(f"initial value {initial!r} is not one of the slider's values.")
-    if all(isinstance(v, (int, np.integer)) for v in values) and values == list(
+    style = {"description_width": "initial"}  # the name in full, not cut at 80 px
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) and values == list(
             range(values[0], values[-1] + 1, (values[1] - values[0]) if len(values) > 1 else 1)):
         step = values[1] - values[0] if len(values) > 1 else 1
         control = widgets.IntSlider(value=initial, min=values[0], max=values[-1], step=step,
-                                    description=name, continuous_update=False)
+                                    description=name, continuous_update=False, style=style)
+        readout = None
     else:
         control = widgets.SelectionSlider(options=values, value=initial, description=name,
-                                          continuous_update=False)
+                                          continuous_update=False, readout=False, style=style,
+                                          layout=widgets.Layout(width="min(60%, 420px)"))
+        readout = widgets.Label(value=str(initial), layout=widgets.Layout(margin="0 0 0 10px"))
+        widgets.dlink((control, "value"), (readout, "value"), transform=str)
 
     def show(value):
         fig = plt.figure(figsize=figsize)
         draw(fig, value)
         plt.show()
 
-    return widgets.interactive(show, value=control)
+    w = widgets.interactive(show, value=control)
+    if readout is not None:
+        w.children = (widgets.HBox([control, readout]),) + tuple(w.children[1:])
+    return w
+
+
+class SliderWithTwin:
+    """One output holding the live slider and its static twin; each front end shows the one it prefers.
+
+    ``_repr_mimebundle_`` returns the widget's own bundle (its view and a
+    text fallback) plus the twin as ``text/html``. JupyterLab, Notebook,
+    VS Code and Colab render the widget view, which ranks above HTML; the
+    book's HTML build ranks ``text/html`` first (``_config.yml``), so the
+    reader of the static page gets the twin.
+    """
+
+    def __init__(self, widget, twin_html: str):
+        if not isinstance(twin_html, str) or 'class="laaic-static-twin"' not in twin_html:
+            raise TypeError("twin_html must be the HTML returned by helpers.widgets.static_twin.")
+        self.widget = widget
+        self.twin_html = twin_html
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        data["text/html"] = self.twin_html
+        return (data, metadata) if metadata else data
 
 
 def slider(draw: Callable, values: Sequence, *, name: str = "value", initial=None, frames: int = 8,
-           figsize=(8, 3.5), live: bool = True) -> None:
-    """Display the static twin and, when ``live``, the live slider, from one ``draw`` function.
+           figsize=(8, 3.5), live: bool = True, frame_format: str = "png") -> None:
+    """Display the live slider and its static twin, from one ``draw`` function, as one output.
 
     Parameters
     ----------
@@ -114,16 +244,20 @@ def slider(draw: Callable, values: Sequence, *, name: str = "value", initial=Non
     values : sequence
         The values the live slider offers (e.g. ``range(1, 101)``).
     name : str
-        The slider's label.
+        The slider's label; the twin's caption names it with its range.
     initial : optional
         Starting value of the live slider (default: the middle value).
     frames : int
         How many values the static twin precomputes.
+    live : bool
+        ``False`` shows the twin alone (as HTML everywhere).
+    frame_format : {"png", "webp"}
+        Format of the twin's frames (see :func:`static_twin`).
     """
     from IPython.display import HTML, display
 
-    if live:
-        display(live_slider(draw, values, name=name, initial=initial, figsize=figsize))
-    # The twin comes last: a cell whose final output is an ipywidgets Output
-    # widget can stall nbclient (and so the book build) until its timeout.
-    display(HTML(static_twin(draw, values, frames=frames, figsize=figsize)))
+    twin = static_twin(draw, values, name=name, frames=frames, figsize=figsize, frame_format=frame_format)
+    if not live:
+        display(HTML(twin))
+        return
+    display(SliderWithTwin(live_slider(draw, values, name=name, initial=initial, figsize=figsize), twin))

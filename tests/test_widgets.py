@@ -1,7 +1,12 @@
+import base64
+import io
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from helpers import widgets  # noqa: E402
 
@@ -15,6 +20,12 @@ def draw(fig, value):
     ax.set_title(f"value {value}")
 
 
+def frames_of(html):
+    """(format, decoded image) of every frame embedded in a twin's HTML."""
+    found = re.findall(r'frames\[\d+\] = "data:image/(\w+);base64,(.*?)"', html, re.S)
+    return [(fmt, Image.open(io.BytesIO(base64.b64decode(data.replace("\\\n", ""))))) for fmt, data in found]
+
+
 def test_frame_values_spread_over_the_range():
     assert widgets.frame_values(range(1, 101), 5) == [1, 26, 51, 75, 100]
     assert widgets.frame_values([1, 2, 3], 8) == [1, 2, 3]
@@ -24,16 +35,65 @@ def test_frame_values_spread_over_the_range():
         widgets.frame_values([1, 2], 0)
 
 
-def test_static_twin_embeds_one_frame_per_value():
+def test_value_range_names_both_ends():
+    assert widgets.value_range(range(1, 17)) == "1…16"
+    assert widgets.value_range(["layer 1 · component 1", "x", "layer 2 · component 16"]) == \
+        "layer 1 · component 1…layer 2 · component 16"
+    assert widgets.value_range([0.5]) == "0.5"
+    with pytest.raises(ValueError, match="at least one value"):
+        widgets.value_range([])
+
+
+def test_static_twin_embeds_one_readable_png_frame_per_value():
     calls.clear()
-    html = widgets.static_twin(draw, range(1, 11), frames=4)
+    html = widgets.static_twin(draw, range(1, 11), name="rank k", frames=4, figsize=(6, 3))
     assert set(calls) == {1, 4, 7, 10}
-    assert html.count("data:image/jpeg;base64") == 4
-    assert "Precomputed frames for 1, 4, 7, 10" in html
-    html_png = widgets.static_twin(draw, [1, 2], frames=2, frame_format="png")
-    assert html_png.count("data:image/png;base64") == 2
+    frames = frames_of(html)
+    assert [fmt for fmt, _ in frames] == ["png"] * 4
+    # 100 dpi: a 6 x 3 inch figure is 600 x 300 pixels, not 72-dpi's 432 x 216
+    assert all(img.size == (600, 300) for _, img in frames)
+    assert "jpeg" not in html
+    assert 'data-dpi="100"' in html and 'data-frame-format="png"' in html
+
+
+def test_static_twin_caption_names_the_parameter_and_its_range():
+    html = widgets.static_twin(draw, range(1, 17), name="rank k", frames=3)
+    assert "<strong>rank k = 1…16</strong>" in html
+    assert "Precomputed frames for rank k = 1, 9, 16" in html
+    assert 'alt="rank k = 1…16"' in html
+
+
+def test_static_twin_needs_nothing_from_the_internet():
+    html = widgets.static_twin(draw, [1, 2, 3], frames=3)
+    assert "font-awesome" not in html and 'class="fa' not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "the player must not load anything from another host"
+    # every control of Matplotlib's player is still there, labelled with text
+    for title in ("First frame", "Previous frame", "Play", "Pause", "Next frame", "Last frame"):
+        assert f'title="{title}"' in html
+    assert html.count('<span aria-hidden="true">') == 9
+
+
+def test_static_twin_webp_frames_are_lossless_copies_of_the_png_frames():
+    png = frames_of(widgets.static_twin(draw, [1, 2], frames=2, frame_format="png"))
+    webp = frames_of(widgets.static_twin(draw, [1, 2], frames=2, frame_format="webp"))
+    assert [fmt for fmt, _ in webp] == ["webp", "webp"]
+    for (_, a), (_, b) in zip(png, webp):
+        assert a.size == b.size
+        assert a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
+
+
+def test_static_twin_refuses_blurry_or_lossy_frames():
     with pytest.raises(ValueError, match="frame_format"):
-        widgets.static_twin(draw, [1], frame_format="gif")
+        widgets.static_twin(draw, [1], frame_format="jpeg")
+    with pytest.raises(ValueError, match="dpi must be a number >= 100"):
+        widgets.static_twin(draw, [1], dpi=72)
+    with pytest.raises(ValueError, match="name must be a non-empty string"):
+        widgets.static_twin(draw, [1], name="")
+
+
+def test_text_controls_fail_loudly_if_matplotlib_changes_its_player():
+    with pytest.raises(RuntimeError, match="Font Awesome"):
+        widgets._text_controls('<div><i class="fa fa-rocket"></i></div>')
 
 
 def test_live_slider_calls_the_same_function():
@@ -42,10 +102,60 @@ def test_live_slider_calls_the_same_function():
     calls.clear()
     w = widgets.live_slider(draw, list(range(1, 21)), name="k", initial=5)
     assert isinstance(w.children[0], ipywidgets.IntSlider)
+    assert w.children[0].style.description_width == "initial"
     assert calls == [5]
     w.children[0].value = 12
     assert calls[-1] == 12
-    sel = widgets.live_slider(draw, [0.01, 0.1, 0.3], initial=0.1)
-    assert isinstance(sel.children[0], ipywidgets.SelectionSlider)
     with pytest.raises(ValueError, match="initial value 7 is not one of"):
         widgets.live_slider(draw, [1, 2, 3], initial=7)
+
+
+def test_selection_slider_shows_long_values_in_full():
+    import ipywidgets
+
+    options = ["layer 1 · component 1", "layer 2 · component 16"]
+    calls.clear()
+    w = widgets.live_slider(draw, options, name="component")
+    row = w.children[0]
+    assert isinstance(row, ipywidgets.HBox)
+    control, readout = row.children
+    assert isinstance(control, ipywidgets.SelectionSlider) and control.readout is False
+    assert readout.value == options[1]
+    control.value = options[0]
+    assert readout.value == options[0] and calls[-1] == options[0]
+
+
+def test_slider_output_holds_the_widget_and_the_twin_in_one_bundle():
+    w = widgets.live_slider(draw, [1, 2, 3], name="k")
+    twin = widgets.static_twin(draw, [1, 2, 3], name="k", frames=2)
+    bundle = widgets.SliderWithTwin(w, twin)._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    # JupyterLab renders the widget view (it ranks above HTML); the book build ranks text/html first
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
+    assert data["text/html"] == twin
+    with pytest.raises(TypeError, match="static_twin"):
+        widgets.SliderWithTwin(w, "<p>not a twin</p>")
+
+
+def test_slider_displays_one_output(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
+    widgets.slider(draw, [1, 2, 3], name="k", frames=2)
+    assert len(shown) == 1 and isinstance(shown[0], widgets.SliderWithTwin)
+    shown.clear()
+    widgets.slider(draw, [1, 2, 3], name="k", frames=2, live=False)
+    assert len(shown) == 1 and 'class="laaic-static-twin"' in shown[0].data
+
+
+def test_book_html_build_prefers_the_twin():
+    """_config.yml ranks text/html above the widget view for the HTML builder."""
+    from pathlib import Path
+
+    import yaml
+
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text())["sphinx"]["config"]
+    overrides = {(b, m): p for b, m, p in cfg["nb_mime_priority_overrides"]}
+    assert overrides[("html", "application/vnd.jupyter.widget-view+json")] is None
+    assert cfg["nb_ipywidgets_js"] == {}

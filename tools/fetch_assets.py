@@ -1,0 +1,107 @@
+"""Fetch the JavaScript that the HTML book serves itself, so that it reads offline.
+
+The built pages load nothing from other hosts. The one library they need
+from outside the Python environment is MathJax 3 (the equations); it comes
+from the npm registry with npm's own client (``npm pack``), pinned to one
+version and checked against a pinned SHA-512, and is unpacked into
+``_build/assets/mathjax`` (or ``--dest``). The Sphinx extension
+``_ext/laaic_assets.py`` copies that folder into the site's ``_static`` and
+points MathJax there. The other CDN files Jupyter Book would load are not
+needed: the animation players use text buttons instead of Font Awesome, and
+no page embeds live widgets, so require.js and the widget manager are off
+(see ``_config.yml``).
+
+Run by ``make assets`` (and so by ``make book``, ``make book-quick`` and
+``make test``). Re-running it is cheap: it does nothing when the pinned
+version is already there.
+
+    python tools/fetch_assets.py [--dest _build/assets]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX_VERSION = "3.2.2"
+# `npm view mathjax@3.2.2 dist.integrity`
+MATHJAX_SHA512 = "Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+# The component the pages load, and what it loads on demand: TeX extensions
+# (autoload), the CHTML fonts, the menu, accessibility and speech.
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+MATHJAX_KEEP = (MATHJAX_ENTRY, "input/", "output/chtml/", "output/chtml.js", "ui/", "a11y/", "sre/",
+                "adaptors/")
+
+
+def sha512_b64(path: Path) -> str:
+    return base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+
+
+def fetch_mathjax(dest: Path) -> Path:
+    """Unpack the pinned MathJax into ``dest/mathjax`` unless that version is already there."""
+    target = dest / "mathjax"
+    stamp = target / ".version"
+    if stamp.is_file() and stamp.read_text().strip() == MATHJAX_VERSION and (target / MATHJAX_ENTRY).is_file():
+        print(f"MathJax {MATHJAX_VERSION} already in {target}")
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is needed to fetch MathJax for the offline book: install Node.js and npm "
+                         "(Debian: sudo apt-get install npm), then run `make assets` again.")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--silent"], cwd=tmp, check=True,
+                       stdout=subprocess.DEVNULL)
+        tgz = tmp / f"mathjax-{MATHJAX_VERSION}.tgz"
+        if not tgz.is_file():
+            raise SystemExit(f"npm pack did not produce {tgz.name}; check that the npm registry is reachable.")
+        got = sha512_b64(tgz)
+        if got != MATHJAX_SHA512:
+            raise SystemExit(f"mathjax-{MATHJAX_VERSION}.tgz has SHA-512 {got}, expected {MATHJAX_SHA512}; "
+                             "refusing to use it.")
+        staging = tmp / "mathjax"
+        with tarfile.open(tgz) as tar:
+            prefix = "package/es5/"
+            members = [m for m in tar.getmembers()
+                       if m.isfile() and m.name.startswith(prefix)
+                       and m.name[len(prefix):].startswith(MATHJAX_KEEP)]
+            for m in members:
+                out = staging / m.name[len(prefix):]
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(tar.extractfile(m).read())
+            licence = tar.extractfile("package/LICENSE").read()
+        (staging / "LICENSE").write_bytes(licence)
+        (staging / ".version").write_text(MATHJAX_VERSION + "\n")
+        if not (staging / MATHJAX_ENTRY).is_file():
+            raise SystemExit(f"the MathJax package has no es5/{MATHJAX_ENTRY}")
+        # replace atomically-ish: a half-copied folder never carries a valid stamp
+        if target.exists():
+            shutil.rmtree(target)
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(staging), str(target))
+    n = sum(1 for p in target.rglob("*") if p.is_file())
+    print(f"MathJax {MATHJAX_VERSION}: {n} files in {target}")
+    return target
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dest", type=Path, default=ROOT / "_build" / "assets",
+                        help="folder for the assets (default: _build/assets)")
+    args = parser.parse_args(argv)
+    if args.dest.exists() and not args.dest.is_dir():
+        raise SystemExit(f"--dest {args.dest} is a file; give a folder.")
+    fetch_mathjax(args.dest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
