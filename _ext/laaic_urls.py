@@ -44,8 +44,10 @@ def placeholders(config: dict, bootstrap_cell) -> list[str]:
     found = []
     if str((config.get("repository") or {}).get("url", "")).rstrip("/") == bootstrap_cell.PLACEHOLDER_REPOSITORY:
         found.append(f"repository.url is still the placeholder {bootstrap_cell.PLACEHOLDER_REPOSITORY}")
-    if str((config.get("launch_buttons") or {}).get("jupyterhub_url", "")).rstrip("/") == \
-            bootstrap_cell.PLACEHOLDER_JUPYTERHUB:
+    if (
+        str((config.get("launch_buttons") or {}).get("jupyterhub_url", "")).rstrip("/")
+        == bootstrap_cell.PLACEHOLDER_JUPYTERHUB
+    ):
         found.append(f"launch_buttons.jupyterhub_url is still the placeholder {bootstrap_cell.PLACEHOLDER_JUPYTERHUB}")
     return found
 
@@ -59,13 +61,17 @@ def _check(app):
         if os.environ.get("LAAIC_STRICT_URLS") == "1":
             logger.warning(message + hint, type="laaic", subtype="placeholder_url")
         else:
-            logger.info(colorize("darkred", "laaic_urls: " + message + hint
-                                 + "; LAAIC_STRICT_URLS=1 makes this a warning"))
+            logger.info(
+                colorize("darkred", "laaic_urls: " + message + hint + "; LAAIC_STRICT_URLS=1 makes this a warning")
+            )
     source = bootstrap_cell.cell_source(config)
     for path in bootstrap_cell.chapters(srcdir / "book").values():
         for problem in bootstrap_cell.problems(path, source):
-            logger.warning(problem + "; run tools/bootstrap_cell.py after changing repository.url",
-                           type="laaic", subtype="setup_cell")
+            logger.warning(
+                problem + "; run tools/bootstrap_cell.py after changing repository.url",
+                type="laaic",
+                subtype="setup_cell",
+            )
 
 
 def setup(app):

@@ -20,13 +20,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
-
 from conftest import REPO
+from packaging.requirements import Requirement
 
 sys.path.insert(0, str(REPO / "tools"))
 import bootstrap_cell  # noqa: E402
@@ -47,6 +45,12 @@ def _requirements(path: Path) -> dict[str, Requirement]:
             req = Requirement(line)
             out[req.name.lower()] = req
     return out
+
+
+def _project() -> dict:
+    """``pyproject.toml``'s [project] table (tomllib is Python 3.11+; on 3.10 these tests skip)."""
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 
 def _setup_source() -> str:
@@ -71,10 +75,12 @@ def test_the_cell_installs_from_the_configured_repository():
     source = _setup_source()
     url = config["repository"]["url"].rstrip("/")
     assert f"{url}/archive/refs/heads/{config['repository'].get('branch', 'main')}.zip" in source
-    spec = re.search(r'os\.environ\.get\("LAAIC_PACKAGE", "([^"]+)"\)', source).group(1)
-    name = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["name"]
-    assert Requirement(spec).name == name, "the cell must name the package that pyproject.toml builds"
-    assert len(source.splitlines()) <= 8, "the set-up cell is read by every reader: keep it short"
+    assert f'f"{bootstrap_cell.DIST} @ {{archive}}"' in source
+    name = _project()["name"]
+    requirement = Requirement(bootstrap_cell.package_url(config))
+    assert requirement.name == name, "the cell must name the package that pyproject.toml builds"
+    assert requirement.url == f"{url}/archive/refs/heads/{config['repository'].get('branch', 'main')}.zip"
+    assert len(source.splitlines()) <= 13, "the set-up cell is read by every reader: keep it short"
 
 
 def test_package_url_refuses_a_repository_that_is_not_https():
@@ -92,23 +98,24 @@ def test_the_set_up_cell_does_nothing_where_helpers_is_importable(monkeypatch):
 
 
 def test_the_package_lists_what_requirements_txt_lists_for_running_the_chapters():
-    deps = {Requirement(d).name.lower(): Requirement(d)
-            for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    deps = {Requirement(d).name.lower(): Requirement(d) for d in _project()["dependencies"]}
     reqs = _requirements(REPO / "requirements.txt")
     for name, dep in deps.items():
         assert name in reqs and reqs[name].specifier == dep.specifier, (
-            f"pyproject.toml requires {dep}, requirements.txt {reqs.get(name)}: keep them the same")
-    for name in ("torch", "torchvision", "numpy", "scipy", "matplotlib", "scikit-learn", "scikit-image",
-                 "ipywidgets"):
+            f"pyproject.toml requires {dep}, requirements.txt {reqs.get(name)}: keep them the same"
+        )
+    for name in ("torch", "torchvision", "numpy", "scipy", "matplotlib", "scikit-learn", "scikit-image"):
         assert name in deps, f"the chapters import {name}; pyproject.toml's dependencies must list it"
-    assert "myst-nb" not in deps and "jupyter-book" not in deps, "a reader on Colab needs no book-building tools"
+    for name in ("myst-nb", "jupyter-book", "ipykernel", "ipywidgets"):
+        # book-building tools are not needed on Colab, whose pinned Jupyter packages pip must not upgrade
+        assert name not in deps, f"pyproject.toml's dependencies must leave {name} out"
 
 
 def test_binder_installs_cpu_only_torch_in_the_tested_range_and_the_package():
     text = (REPO / "binder" / "requirements.txt").read_text()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
     binder, reqs = _requirements(REPO / "binder" / "requirements.txt"), _requirements(REPO / "requirements.txt")
-    for name in ("torch", "torchvision"):
+    for name in ("torch", "torchvision", "ipywidgets"):
         assert binder[name].specifier == reqs[name].specifier, f"binder/requirements.txt's {name} range differs"
     assert re.search(r"^\s*(-e\s+)?\.\s*$", text, re.M), "binder/requirements.txt must install the package (`.`)"
 
@@ -146,8 +153,14 @@ def _environment_without_helpers(tmp: Path) -> Path:
     for entry in ours.iterdir():
         if not skip.search(entry.name) and not entry.name.endswith(".pth"):
             (shared / entry.name).symlink_to(entry)
-    theirs = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 check=True, capture_output=True, text=True).stdout.strip())
+    theirs = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (theirs / "laaic-shared.pth").write_text(f"{shared}\n")
     return python
 
@@ -158,8 +171,22 @@ def _wheel(tmp: Path) -> Path:
     src.mkdir()
     shutil.copy(REPO / "pyproject.toml", src)
     shutil.copytree(REPO / "helpers", src / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", "-w", str(tmp / "dist"), str(src)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp / "dist"),
+            str(src),
+        ],
+        check=True,
+    )
     (wheel,) = (tmp / "dist").glob("laaic_helpers-*.whl")
     return wheel
 
@@ -167,13 +194,29 @@ def _wheel(tmp: Path) -> Path:
 def test_a_chapter_outside_the_repository_installs_the_package_and_runs(tmp_path):
     python = _environment_without_helpers(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV"))}
-    env.update(LAAIC_QUICK="1", LAAIC_CACHE_DIR=str(tmp_path / "cache"), PIP_NO_INDEX="1",
-               PIP_DISABLE_PIP_VERSION_CHECK="1", MPLBACKEND="Agg",
-               PATH=os.pathsep.join([str(python.parent)] + [p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                                            if not Path(p, "python").resolve() == Path(sys.executable).resolve()]))
-    probe = subprocess.run([str(python), "-c", "import importlib.util as u; import torch, papermill; "
-                            "print(u.find_spec('helpers'), u.find_spec('myst_nb'))"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    # our own venv's bin/ leaves PATH, so that no kernel can start this environment's python
+    ours = Path(sys.executable).resolve()
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p, "python").resolve() != ours]
+    env.update(
+        LAAIC_QUICK="1",
+        LAAIC_CACHE_DIR=str(tmp_path / "cache"),
+        PIP_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        MPLBACKEND="Agg",
+        PATH=os.pathsep.join([str(python.parent), *path]),
+    )
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.util as u; import torch, papermill; "
+            "print(u.find_spec('helpers'), u.find_spec('myst_nb'))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode == 0 and probe.stdout.split() == ["None", "None"], (probe.stdout, probe.stderr)
 
     env["LAAIC_PACKAGE"] = str(_wheel(tmp_path))
@@ -181,16 +224,30 @@ def test_a_chapter_outside_the_repository_installs_the_package_and_runs(tmp_path
     reader.mkdir()
     shutil.copy(CHAPTER, reader)
     out = reader / "executed.ipynb"
-    run = subprocess.run([str(python), "-m", "papermill", CHAPTER.name, out.name, "--kernel", "python3",
-                          "--no-progress-bar"], cwd=reader, env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [str(python), "-m", "papermill", CHAPTER.name, out.name, "--kernel", "python3", "--no-progress-bar"],
+        cwd=reader,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
-    installed = subprocess.run([str(python), "-c", "import helpers; print(helpers.__file__)"],
-                               cwd=tmp_path, env=env, capture_output=True, text=True)
+    installed = subprocess.run(
+        [str(python), "-c", "import helpers; print(helpers.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert str(tmp_path / "venv") in installed.stdout, "the set-up cell did not install helpers into the venv"
-    texts = "".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"])
-                    for c in json.loads(out.read_text())["cells"] if c["cell_type"] == "code"
-                    for o in c.get("outputs", []))
+    texts = "".join(
+        o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"])
+        for c in json.loads(out.read_text())["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
     assert re.search(r"^\w+ = [-0-9.e]+$", texts, re.M), "without myst_nb, glue should print the glued values"
 
 
@@ -215,12 +272,21 @@ class _Recorder:
 @pytest.mark.parametrize("strict", ["0", "1"])
 def test_the_build_reports_placeholder_addresses_as_a_message_or_in_strict_mode_a_warning(monkeypatch, strict):
     laaic_urls = _laaic_urls()
-    config = {"repository": {"url": bootstrap_cell.PLACEHOLDER_REPOSITORY},
-              "launch_buttons": {"jupyterhub_url": bootstrap_cell.PLACEHOLDER_JUPYTERHUB}}
+    config = {
+        "repository": {"url": bootstrap_cell.PLACEHOLDER_REPOSITORY},
+        "launch_buttons": {"jupyterhub_url": bootstrap_cell.PLACEHOLDER_JUPYTERHUB},
+    }
     assert len(laaic_urls.placeholders(config, bootstrap_cell)) == 2
-    assert laaic_urls.placeholders({"repository": {"url": "https://github.com/me/book"},
-                                    "launch_buttons": {"jupyterhub_url": "https://hub.uni.edu"}},
-                                   bootstrap_cell) == []
+    assert (
+        laaic_urls.placeholders(
+            {
+                "repository": {"url": "https://github.com/me/book"},
+                "launch_buttons": {"jupyterhub_url": "https://hub.uni.edu"},
+            },
+            bootstrap_cell,
+        )
+        == []
+    )
 
     rec = _Recorder()
     monkeypatch.setattr(laaic_urls.logger, "info", rec.info_)

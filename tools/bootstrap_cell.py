@@ -45,26 +45,35 @@ def read_config(root: Path = ROOT) -> dict:
     return yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
 
 
-def package_url(config: dict) -> str:
-    """The pip requirement that installs the book's package from the published repository."""
+def archive_url(config: dict) -> str:
+    """The published repository's archive: ``<repository.url>/archive/refs/heads/<branch>.zip`` (GitHub)."""
     repo = config.get("repository") or {}
     url = str(repo.get("url", "")).rstrip("/")
     if not url.startswith("https://"):
         raise ValueError(f"_config.yml: repository.url must be an https URL of the published repository, got {url!r}")
-    branch = repo.get("branch", "main")
-    return f"{DIST} @ {url}/archive/refs/heads/{branch}.zip"
+    return f"{url}/archive/refs/heads/{repo.get('branch', 'main')}.zip"
+
+
+def package_url(config: dict) -> str:
+    """The pip requirement that installs the book's package from the published repository."""
+    return f"{DIST} @ {archive_url(config)}"
 
 
 def cell_source(config: dict) -> str:
-    """The set-up cell's code, the same in every chapter."""
+    """The set-up cell's code, the same in every chapter (kept clean for ruff check and ruff format)."""
     return (
         "# Set-up outside this book's repository (e.g. on Colab): install the book's `helpers`\n"
         "# package and its requirements; torchvision downloads the datasets later. In the\n"
         "# repository, in CI and on Binder `helpers` is importable and this does nothing.\n"
-        "import importlib.util, os, subprocess, sys\n"
-        "if importlib.util.find_spec(\"helpers\") is None:\n"
-        f"    package = os.environ.get(\"LAAIC_PACKAGE\", \"{package_url(config)}\")\n"
-        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", package], check=True)\n"
+        "import importlib.util\n"
+        "import os\n"
+        "import subprocess\n"
+        "import sys\n"
+        "\n"
+        'if importlib.util.find_spec("helpers") is None:\n'
+        f'    archive = "{archive_url(config)}"\n'
+        f'    package = os.environ.get("LAAIC_PACKAGE", f"{DIST} @ {{archive}}")\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)\n'
         "    importlib.invalidate_caches()"
     )
 
@@ -74,8 +83,14 @@ def _lines(text: str) -> list[str]:
 
 
 def _new_cell(source: str) -> dict:
-    return {"cell_type": "code", "execution_count": None, "id": CELL_ID, "metadata": {},
-            "outputs": [], "source": _lines(source)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": CELL_ID,
+        "metadata": {},
+        "outputs": [],
+        "source": _lines(source),
+    }
 
 
 def _parameters_index(nb: dict, path: Path) -> int:
@@ -115,7 +130,9 @@ def write(path: Path, source: str) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="only check; exit 1 if a chapter's cell is missing or stale")
+    parser.add_argument(
+        "--check", action="store_true", help="only check; exit 1 if a chapter's cell is missing or stale"
+    )
     args = parser.parse_args(argv)
     source = cell_source(read_config())
     paths = list(chapters(BOOK).values())
