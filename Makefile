@@ -6,6 +6,7 @@
 #   make lab      open the chapters in JupyterLab
 #   make run NB=00_datasets P="-p device cuda"   run one chapter with papermill
 #   make handouts OUT=labs   student and instructor notebooks for every chapter
+#   make release CH=05; make grade SUB=submissions   graded labs (nbgrader) -> grades.csv
 #   make assets   fetch MathJax for the offline HTML book (book, book-quick and test do it)
 #
 # Set LAAIC_DATA_ROOT to a local copy of the datasets to avoid downloads.
@@ -26,7 +27,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv assets book book-quick test unit notebooks lab run run-all bench handouts browser clean
+.PHONY: venv assets book book-quick test unit notebooks lab run run-all bench handouts browser clean release grade
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
@@ -93,3 +94,16 @@ handouts: venv
 
 clean:
 	rm -rf _build
+
+# Graded labs with nbgrader, in the course folder _build/grading: the student
+# release of chapters (CH="05", default all) in _build/grading/release/, and
+# autograding of SUB/<student>/<chapter>.ipynb (quick mode; FULL=1 for full
+# scale) into a CSV of per-exercise scores.
+SUB ?= submissions
+CSV ?= grades.csv
+FULL ?=
+release: venv
+	$(BIN)/python tools/grading.py release $(CH)
+
+grade: venv
+	$(BIN)/python tools/grading.py grade $(SUB) --out $(CSV) $(if $(FULL),--full)

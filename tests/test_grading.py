@@ -12,7 +12,6 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "tools"))
@@ -42,8 +41,12 @@ def solution_lines(original, student_text):
         if "solution" in tags(cell):
             for line in cell.source.splitlines():
                 line = line.strip()
-                if len(line) > 25 and not line.startswith(("```", ":class:")) and line not in shared \
-                        and line in student_text:
+                if (
+                    len(line) > 25
+                    and not line.startswith(("```", ":class:"))
+                    and line not in shared
+                    and line in student_text
+                ):
                     leaked.append(line)
     return leaked
 
@@ -73,9 +76,10 @@ def graded(tmp_path_factory):
     by_id(mixed, "convsvd-ex-bias-answer").source = "answer = 99"
     by_id(mixed, "convsvd-ex-orthogonal-answer").source = "answer = 1 / 0"
     tampered = filled()
-    by_id(tampered, "convsvd-ex-bias-answer").source = "answer = 99"        # wrong, and its check edited away
+    by_id(tampered, "convsvd-ex-bias-answer").source = "answer = 99"  # wrong, and its check edited away
     by_id(tampered, "convsvd-ex-bias").source = "print('all good')"
-    tampered.cells = [c for c in tampered.cells if nbmeta(c).get("grade_id") != "convsvd-ex-null"]  # right, check deleted
+    # convsvd-ex-null: a right answer, but its check deleted
+    tampered.cells = [c for c in tampered.cells if nbmeta(c).get("grade_id") != "convsvd-ex-null"]
     for name, nb in (("right", right), ("mixed", mixed), ("tampered", tampered)):
         (subs / name).mkdir(parents=True)
         nbformat.write(nb, subs / name / f"{CH}.ipynb")
@@ -91,27 +95,33 @@ def graded(tmp_path_factory):
 
 
 def checks(graded, student):
-    return {ex: (r["score"], r["max_score"], r["flag"]) for (ex, part), r in graded["table"][student].items()
-            if part == "self-check"}
+    return {
+        ex: (r["score"], r["max_score"], r["flag"])
+        for (ex, part), r in graded["table"][student].items()
+        if part == "self-check"
+    }
 
 
 def test_a_right_submission_gets_full_marks(graded):
     assert checks(graded, "right") == {
-        "convsvd-ex-bias": ("1", "1", ""), "convsvd-ex-orthogonal": ("1", "1", ""), "convsvd-ex-null": ("1", "1", "")}
+        "convsvd-ex-bias": ("1", "1", ""),
+        "convsvd-ex-orthogonal": ("1", "1", ""),
+        "convsvd-ex-null": ("1", "1", ""),
+    }
     written = [r for (_, part), r in graded["table"]["right"].items() if part == "written"]
     assert len(written) == 4 and all(r["score"] == "0" and r["flag"] == "no answer" for r in written)
 
 
 def test_a_wrong_answer_and_a_raising_cell_cost_only_their_own_exercise(graded):
     got = checks(graded, "mixed")
-    assert got["convsvd-ex-bias"] == ("0", "1", "")         # wrong answer
-    assert got["convsvd-ex-orthogonal"] == ("0", "1", "")   # its answer cell raises ZeroDivisionError
-    assert got["convsvd-ex-null"] == ("1", "1", "")         # the rest of the notebook still ran
+    assert got["convsvd-ex-bias"] == ("0", "1", "")  # wrong answer
+    assert got["convsvd-ex-orthogonal"] == ("0", "1", "")  # its answer cell raises ZeroDivisionError
+    assert got["convsvd-ex-null"] == ("1", "1", "")  # the rest of the notebook still ran
 
 
 def test_tampered_self_checks_score_zero_and_are_flagged(graded):
     got = checks(graded, "tampered")
-    assert got["convsvd-ex-null"] == ("0", "1", "tampered: deleted")   # even though its answer is right
+    assert got["convsvd-ex-null"] == ("0", "1", "tampered: deleted")  # even though its answer is right
     assert got["convsvd-ex-bias"] == ("0", "1", "tampered: edited")
     assert got["convsvd-ex-orthogonal"] == ("1", "1", "")
     # nbgrader restored the edited check before running it (and it failed on the wrong answer)
@@ -161,7 +171,8 @@ def test_every_chapter_converts_to_a_valid_nbgrader_assignment(path):
         else:
             assert meta["locked"] and not meta["grade"] and new.source == old.source
     student, _ = ClearSolutions(code_stub={"python": G.CODE_STUB}, text_stub=G.TEXT_STUB).preprocess(
-        copy.deepcopy(source), {})
+        copy.deepcopy(source), {}
+    )
     assert not solution_lines(original, "\n".join(c.source for c in student.cells))
 
 
@@ -194,7 +205,10 @@ def test_bad_input_gives_clear_errors(tmp_path):
     assert f"bob/{CH}.ipynb holds none of {CH}'s self-check cells" in msg and "make release" in msg
 
     # the command line says the same and exits 2 without a traceback
-    run = subprocess.run([sys.executable, str(REPO / "tools" / "grading.py"), "--course", str(tmp_path / "c"),
-                          "grade", str(sub)], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "grading.py"), "--course", str(tmp_path / "c"), "grade", str(sub)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and "grading: error: cannot grade these submissions" in run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "c").exists()

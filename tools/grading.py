@@ -61,7 +61,7 @@ COURSE = ROOT / "_build" / "grading"
 CODE_STUB = "answer = None  # replace None with your answer, then run the self-check below"
 TEXT_STUB = "*Your answer here.*"
 POINTS = {"self-check": 1, "written": 1}
-TIMEOUT = 600          # seconds per cell while autograding (nbgrader's default, 30 s, is too short for training)
+TIMEOUT = 600  # seconds per cell while autograding (nbgrader's default, 30 s, is too short for training)
 COLUMNS = ["student", "chapter", "exercise", "part", "score", "max_score", "autograder_score", "flag"]
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
 
@@ -72,6 +72,7 @@ class GradingError(ValueError):
 
 # --------------------------------------------------------------------------- the source notebooks
 
+
 def _tags(cell) -> list:
     return list(cell.get("metadata", {}).get("tags", []))
 
@@ -79,8 +80,10 @@ def _tags(cell) -> list:
 def _check_label(cell) -> str:
     match = re.search(r'check\(\s*["\']([^"\']+)["\']', cell.source)
     if not match:
-        raise GradingError("a cell tagged 'self-check' does not call check(\"<exercise label>\", answer, ...): "
-                           f"{cell.source[:80]!r}; fix the chapter's cell.")
+        raise GradingError(
+            "a cell tagged 'self-check' does not call check(\"<exercise label>\", answer, ...): "
+            f"{cell.source[:80]!r}; fix the chapter's cell."
+        )
     return match.group(1)
 
 
@@ -94,8 +97,10 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=No
 def source_version(nb, name: str = "notebook"):
     """The chapter as an nbgrader source notebook (see the module docstring for what each cell becomes)."""
     if not any("self-check" in _tags(c) for c in nb.cells):
-        raise GradingError(f"{name} has no cells tagged 'self-check', so nothing in it can be autograded; "
-                           "tag each check cell 'self-check' (cell metadata -> tags).")
+        raise GradingError(
+            f"{name} has no cells tagged 'self-check', so nothing in it can be autograded; "
+            "tag each check cell 'self-check' (cell metadata -> tags)."
+        )
     out = copy.deepcopy(nb)
     used: set[str] = set()
 
@@ -145,8 +150,10 @@ def _check_course(course: Path) -> Path:
         raise GradingError(f"the course folder {course} is a file; pass a folder (it is created if missing).")
     resolved, book = course.resolve(), BOOK.resolve()
     if resolved == book or book in resolved.parents or resolved in book.parents:
-        raise GradingError(f"refusing to use {course} as the nbgrader course folder: it is or contains the book's "
-                           f"source folder {book}; use a build folder such as _build/grading.")
+        raise GradingError(
+            f"refusing to use {course} as the nbgrader course folder: it is or contains the book's "
+            f"source folder {book}; use a build folder such as _build/grading."
+        )
     return course
 
 
@@ -163,12 +170,14 @@ def _config(course: Path):
 
 def _write_config(course: Path) -> None:
     """nbgrader_config.py in the course folder, so that nbgrader's own commands and formgrader agree with this tool."""
-    text = ("# Written by tools/grading.py; nbgrader's commands and formgrader read it when run in this folder.\n"
-            "c = get_config()  # noqa: F821\n"
-            f"c.CourseDirectory.root = {str(course.resolve())!r}\n"
-            f"c.ClearSolutions.code_stub = {{'python': {CODE_STUB!r}}}\n"
-            f"c.ClearSolutions.text_stub = {TEXT_STUB!r}\n"
-            f"c.Execute.timeout = {TIMEOUT}\n")
+    text = (
+        "# Written by tools/grading.py; nbgrader's commands and formgrader read it when run in this folder.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(course.resolve())!r}\n"
+        f"c.ClearSolutions.code_stub = {{'python': {CODE_STUB!r}}}\n"
+        f"c.ClearSolutions.text_stub = {TEXT_STUB!r}\n"
+        f"c.Execute.timeout = {TIMEOUT}\n"
+    )
     (course / "nbgrader_config.py").write_text(text)
 
 
@@ -221,9 +230,13 @@ def release(names: list[str] | None = None, course: Path = COURSE, book: Path = 
 
 # --------------------------------------------------------------------------- submissions
 
+
 def _grade_ids(nb) -> set[str]:
-    return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
+    }
 
 
 def _expected_ids(stem: str, book: Path) -> set[str]:
@@ -234,8 +247,10 @@ def _expected_ids(stem: str, book: Path) -> set[str]:
 def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Path]]:
     """(student, chapter, path) for every notebook under ``folder/<student>/``; raises on any bad input."""
     folder = Path(folder)
-    layout = (f"lay submissions out as {folder}/<student>/<chapter>.ipynb, one folder per student, each "
-              "notebook under the name it was released with (e.g. alice/05_conv_layers_svd.ipynb).")
+    layout = (
+        f"lay submissions out as {folder}/<student>/<chapter>.ipynb, one folder per student, each "
+        "notebook under the name it was released with (e.g. alice/05_conv_layers_svd.ipynb)."
+    )
     if not folder.exists():
         raise GradingError(f"no submissions folder {folder}; {layout}")
     if not folder.is_dir():
@@ -248,34 +263,44 @@ def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Pa
     for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         student = student_dir.name
         if not STUDENT_ID.match(student):
-            problems.append(f"{student_dir}: a student folder's name is the student id and may only hold letters, "
-                            "digits and . _ @ + -; rename the folder.")
+            problems.append(
+                f"{student_dir}: a student folder's name is the student id and may only hold letters, "
+                "digits and . _ @ + -; rename the folder."
+            )
             continue
         for path in sorted(student_dir.glob("*.ipynb")):
             stem = path.stem
             match = [s for s in available if s == stem or s.split("_", 1)[0] == stem]
             if not match:
-                problems.append(f"{path}: no chapter {stem!r}; name the notebook as it was released, one of "
-                                f"{', '.join(available)} (or just its number, e.g. 05.ipynb).")
+                problems.append(
+                    f"{path}: no chapter {stem!r}; name the notebook as it was released, one of "
+                    f"{', '.join(available)} (or just its number, e.g. 05.ipynb)."
+                )
                 continue
             chapter = match[0]
             try:
                 nb = nbformat.read(path, as_version=4)
             except Exception as err:  # nbformat raises several kinds for broken JSON
-                problems.append(f"{path} cannot be read as a notebook ({type(err).__name__}: {err}); ask the "
-                                "student for the .ipynb file itself.")
+                problems.append(
+                    f"{path} cannot be read as a notebook ({type(err).__name__}: {err}); ask the "
+                    "student for the .ipynb file itself."
+                )
                 continue
             have = _grade_ids(nb)
             if not have & ids[chapter]:
                 other = [s for s, i in ids.items() if have & i]
                 if other:
-                    problems.append(f"{path} is named {chapter} but holds the self-checks of {other[0]} "
-                                    f"({', '.join(sorted(have & ids[other[0]]))}); rename it to "
-                                    f"{other[0]}.ipynb if that is the chapter the student did.")
+                    problems.append(
+                        f"{path} is named {chapter} but holds the self-checks of {other[0]} "
+                        f"({', '.join(sorted(have & ids[other[0]]))}); rename it to "
+                        f"{other[0]}.ipynb if that is the chapter the student did."
+                    )
                 else:
-                    problems.append(f"{path} holds none of {chapter}'s self-check cells with nbgrader metadata, so "
-                                    "it is not a notebook from `make release` (or its cell metadata was stripped); "
-                                    "ask the student to redo the work in the released notebook.")
+                    problems.append(
+                        f"{path} holds none of {chapter}'s self-check cells with nbgrader metadata, so "
+                        "it is not a notebook from `make release` (or its cell metadata was stripped); "
+                        "ask the student to redo the work in the released notebook."
+                    )
                 continue
             found.append((student, chapter, path))
     if problems:
@@ -284,34 +309,44 @@ def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Pa
         raise GradingError(f"no notebooks in {folder}; {layout}")
     dup = {(s, c) for s, c, _ in found if sum(1 for s2, c2, _ in found if (s2, c2) == (s, c)) > 1}
     if dup:
-        raise GradingError("more than one notebook for the same student and chapter: "
-                           + ", ".join(f"{s}/{c}" for s, c in sorted(dup)) + "; keep one per chapter.")
+        raise GradingError(
+            "more than one notebook for the same student and chapter: "
+            + ", ".join(f"{s}/{c}" for s, c in sorted(dup))
+            + "; keep one per chapter."
+        )
     return found
 
 
 @contextmanager
 def _environment(quick: bool):
     """The kernels nbgrader starts inherit this process's environment: quick mode, $LAAIC_DATA_ROOT, the cache."""
-    saved = os.environ.get("LAAIC_QUICK")
+    names = ("LAAIC_QUICK", "LAAIC_DATA_ROOT", "LAAIC_CACHE_DIR")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["LAAIC_QUICK"] = "1" if quick else "0"
+    for k in names[1:]:
+        # relative means relative to the repository root (helpers.config.env_path); kernels run elsewhere
+        if os.environ.get(k) and not Path(os.environ[k]).expanduser().is_absolute():
+            os.environ[k] = str(ROOT / os.environ[k])
     try:
         with warnings.catch_warnings():
             # nbgrader's own gradebook code trips SQLAlchemy's autoflush warnings; they say nothing about grades
             warnings.filterwarnings("ignore", message=".*not in session.*")
             yield
     finally:
-        if saved is None:
-            os.environ.pop("LAAIC_QUICK", None)
-        else:
-            os.environ["LAAIC_QUICK"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _tamper(submitted, gb, chapter: str) -> dict[str, str]:
     """Self-check cells the student deleted or edited, compared with the gradebook's checksums."""
     from nbgrader.utils import compute_checksum
 
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in submitted.cells
-             if "grade_id" in c.metadata.get("nbgrader", {})}
+    cells = {
+        c.metadata["nbgrader"]["grade_id"]: c for c in submitted.cells if "grade_id" in c.metadata.get("nbgrader", {})
+    }
     flags = {}
     for cell in gb.find_notebook(chapter, chapter).grade_cells:
         source = gb.find_source_cell(cell.name, chapter, chapter)
@@ -362,9 +397,18 @@ def export(found, course: Path = COURSE) -> list[dict]:
                     if g.manual_score is not None:
                         flag = (flag + "; " if flag else "") + "score set in formgrader"
                         score = g.manual_score
-                rows.append(dict(student=student, chapter=chapter, exercise=exercise,
-                                 part="written" if written else "self-check", score=_fmt(score),
-                                 max_score=_fmt(g.max_score), autograder_score=_fmt(g.auto_score), flag=flag))
+                rows.append(
+                    dict(
+                        student=student,
+                        chapter=chapter,
+                        exercise=exercise,
+                        part="written" if written else "self-check",
+                        score=_fmt(score),
+                        max_score=_fmt(g.max_score),
+                        autograder_score=_fmt(g.auto_score),
+                        flag=flag,
+                    )
+                )
     return rows
 
 
@@ -381,8 +425,9 @@ def _write_csv(rows: list[dict], out: Path) -> None:
     tmp.replace(out)
 
 
-def grade(submissions: Path, out: Path | None = None, course: Path = COURSE, quick: bool = True,
-          book: Path = BOOK, log=print) -> list[dict]:
+def grade(
+    submissions: Path, out: Path | None = None, course: Path = COURSE, quick: bool = True, book: Path = BOOK, log=print
+) -> list[dict]:
     """Autograde every notebook under ``submissions/<student>/`` and return (and write to ``out``) the rows."""
     course = _check_course(course)
     found = find_submissions(submissions, book)
@@ -414,8 +459,10 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="student releases of chapters (all by default)")
     p.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
-    for name, text in (("grade", "autograde SUBMISSIONS/<student>/<chapter>.ipynb into a CSV"),
-                       ("export", "write the CSV again from the gradebook (after grading written answers)")):
+    for name, text in (
+        ("grade", "autograde SUBMISSIONS/<student>/<chapter>.ipynb into a CSV"),
+        ("export", "write the CSV again from the gradebook (after grading written answers)"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("submissions", help="folder with one sub-folder per student")
         p.add_argument("--out", default="grades.csv", help="the CSV to write (default: grades.csv)")
@@ -441,8 +488,10 @@ def main(argv=None) -> int:
         return 2
     auto = [r for r in rows if r["part"] == "self-check"]
     flagged = sum(1 for r in rows if r["flag"].startswith("tampered"))
-    print(f"wrote {args.out}: {len(rows)} row(s), {sum(float(r['score'] or 0) for r in auto):g} of "
-          f"{sum(float(r['max_score']) for r in auto):g} self-check points" + (f", {flagged} tampered" if flagged else ""))
+    print(
+        f"wrote {args.out}: {len(rows)} row(s), {sum(float(r['score'] or 0) for r in auto):g} of "
+        f"{sum(float(r['max_score']) for r in auto):g} self-check points" + (f", {flagged} tampered" if flagged else "")
+    )
     return 0
 
 
