@@ -53,7 +53,7 @@ book-quick: venv assets
 	LAAIC_QUICK=1 $(BIN)/jupyter-book build . --path-output _build/quick -W -n --keep-going
 
 unit: venv
-	$(BIN)/python -m pytest tests --ignore=tests/browser
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/lab
 
 # The built quick book in headless Chromium (needs Debian's chromium package).
 browser: venv

@@ -52,7 +52,10 @@ class GluedEvalRole:
         if key is None:
             msg = glue_warning(
                 f"{{eval}} `{text}`: the HTML book has no kernel, so {{eval}} only accepts "
-                'helpers.glued("name:format") (see _ext/laaic_eval.py)', document, lineno)
+                'helpers.glued("name:format") (see _ext/laaic_eval.py)',
+                document,
+                lineno,
+            )
             return [], [msg]
         if ":" not in key:
             block = self._markdown_block(key, document, lineno)
@@ -74,9 +77,13 @@ class GluedEvalRole:
         if "text/markdown" not in result.data:
             return None
         cell_key = result.nb_renderer.config.cell_metadata_key
-        mime = MimeData("text/markdown", result.data["text/markdown"],
-                        cell_metadata={cell_key: {"markdown_format": "myst"}},
-                        output_metadata=result.metadata, line=lineno)
+        mime = MimeData(
+            "text/markdown",
+            result.data["text/markdown"],
+            cell_metadata={cell_key: {"markdown_format": "myst"}},
+            output_metadata=result.metadata,
+            line=lineno,
+        )
         block = nodes.container(classes=[BLOCK_CLASS])
         block += result.nb_renderer.render_markdown(mime)
         block.line = lineno
@@ -95,11 +102,13 @@ class HoistGluedBlocks(Transform):
             para = block.parent
             alone = isinstance(para, nodes.paragraph) and all(
                 child is block or (isinstance(child, nodes.Text) and not child.astext().strip())
-                for child in para.children)
+                for child in para.children
+            )
             if not alone:
                 self.document.reporter.warning(
-                    "a glued Markdown value (helpers.glued(\"name\") of a table) must stand alone in its paragraph",
-                    base_node=block)
+                    'a glued Markdown value (helpers.glued("name") of a table) must stand alone in its paragraph',
+                    base_node=block,
+                )
                 continue
             para.replace_self(block.children)
 

@@ -12,12 +12,12 @@ import re
 import sys
 
 import pytest
+from conftest import REPO
 from IPython.core.formatters import format_display_data
 from IPython.display import Markdown
 
 import helpers
 from helpers import publish
-from conftest import REPO
 
 sys.path.insert(0, str(REPO / "_ext"))
 import laaic_eval  # noqa: E402
@@ -89,15 +89,18 @@ def test_glued_explains_a_missing_name_and_a_bad_key():
         helpers.glued(3)
 
 
-@pytest.mark.parametrize("expression, key", [
-    ('helpers.glued("acc:.2f")', "acc:.2f"),
-    (' helpers.glued( "n_params:," ) ', "n_params:,"),
-    ('helpers.glued("worst_pair")', "worst_pair"),
-    ("helpers.glued('acc')", None),
-    ('acc * 100', None),
-    ('helpers.glued("a") + 1', None),
-    ('glued("acc")', None),
-])
+@pytest.mark.parametrize(
+    "expression, key",
+    [
+        ('helpers.glued("acc:.2f")', "acc:.2f"),
+        (' helpers.glued( "n_params:," ) ', "n_params:,"),
+        ('helpers.glued("worst_pair")', "worst_pair"),
+        ("helpers.glued('acc')", None),
+        ("acc * 100", None),
+        ('helpers.glued("a") + 1', None),
+        ('glued("acc")', None),
+    ],
+)
 def test_the_html_role_reads_only_glued_calls(expression, key):
     assert laaic_eval.glued_key(expression) == key
 
@@ -112,17 +115,21 @@ def test_prose_quotes_numbers_in_a_form_both_jupyterlab_and_the_book_show(path):
     for cell in _markdown_cells(path):
         src = "".join(cell["source"])
         assert "{glue:" not in src and "{glue}" not in src, (
-            f"{path.name}: JupyterLab cannot show glue roles; write {{eval}}`helpers.glued(\"name:fmt\")` "
-            f"instead:\n{src[:300]}")
+            f'{path.name}: JupyterLab cannot show glue roles; write {{eval}}`helpers.glued("name:fmt")` '
+            f"instead:\n{src[:300]}"
+        )
         for expression in re.findall(r"\{eval\}`([^`]*)`", src):
             assert laaic_eval.glued_key(expression), (
                 f"{path.name}: {{eval}}`{expression}` - the HTML book has no kernel; "
-                "only {eval}`helpers.glued(\"name:fmt\")` is supported")
+                'only {eval}`helpers.glued("name:fmt")` is supported'
+            )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_committed_without_evaluated_expressions(path):
     """jupyterlab-myst stores {eval} results in the markdown cell's metadata; they are outputs."""
     stale = [c.get("id") for c in _markdown_cells(path) if "user_expressions" in c.get("metadata", {})]
-    assert not stale, (f"{path.name}: markdown cells {stale} carry jupyterlab-myst's user_expressions "
-                       "(values from a run); remove that metadata before committing")
+    assert not stale, (
+        f"{path.name}: markdown cells {stale} carry jupyterlab-myst's user_expressions "
+        "(values from a run); remove that metadata before committing"
+    )

@@ -2,8 +2,8 @@
 # The book's test command (run by `make test` and by CI): unit tests, every
 # chapter executed in quick mode by nbval, the strict quick-mode book build,
 # then the built HTML in headless Chromium (tests/browser; screenshots in
-# _build/screenshots). Prints the time of each part at the end; exits non-zero
-# if any fails.
+# _build/screenshots), then one chapter run in JupyterLab (tests/lab). Prints
+# the time of each part at the end; exits non-zero if any fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN="${VENV:-.venv}/bin"
@@ -20,13 +20,15 @@ run_part() {
   names+=("$name"); times+=($((SECONDS - start))); codes+=("$rc")
 }
 
-run_part "unit tests" "$BIN/python" -m pytest tests --ignore=tests/browser
+run_part "unit tests" "$BIN/python" -m pytest tests --ignore=tests/browser --ignore=tests/lab
 run_part "notebooks (nbval, quick)" "$BIN/python" -m pytest --nbval-lax book
 # --all: a fresh, strict build every time; the jupyter-cache still skips
 # re-executing notebooks whose code did not change.
 run_part "book build (strict, quick)" "$BIN/jupyter-book" build . --all --path-output _build/quick -W -n --keep-going
 export LAAIC_BOOK_HTML=_build/quick/_build/html LAAIC_SCREENSHOTS=_build/screenshots
 run_part "browser (headless Chromium)" "$BIN/python" -m pytest tests/browser
+# one chapter run in a JupyterLab server started by the test (jupyterlab-myst, sliders)
+run_part "JupyterLab (headless Chromium)" "$BIN/python" -m pytest tests/lab
 
 echo
 echo "=== summary"
