@@ -87,6 +87,15 @@ def _check_label(cell) -> str:
     return match.group(1)
 
 
+def _silent(source: str) -> str:
+    """End a self-check with ``;``: nbgrader reads a test cell's displayed value as partial credit (``True``
+    is not a number; nbgrader 0.9 gives full points with a warning and says later releases may not)."""
+    lines = source.rstrip().split("\n")
+    if lines[-1].startswith("check(") and not lines[-1].endswith(";"):
+        lines[-1] += ";"
+    return "\n".join(lines)
+
+
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
     meta = {"grade": grade, "solution": solution, "locked": locked, "grade_id": grade_id, "schema_version": 3}
     if points is not None:
@@ -123,6 +132,7 @@ def source_version(nb, name: str = "notebook"):
             label = found.group(1) if found else f"exercise-{i}"
         if "self-check" in tags:
             meta = _meta(unique(_check_label(cell)), grade=True, locked=True, points=POINTS["self-check"])
+            cell.source = _silent(cell.source)
         elif "solution" in tags and cell.cell_type == "code":
             if label is None:
                 raise GradingError(f"{name}: solution cell {i} comes before any cell tagged 'exercise'.")
@@ -205,14 +215,34 @@ def _run(result: dict, what: str) -> dict:
     return result
 
 
-def release(names: list[str] | None = None, course: Path = COURSE, book: Path = BOOK) -> list[Path]:
-    """Build the nbgrader source assignments and their student releases; returns the release notebooks."""
+def release(
+    names: list[str] | None = None, course: Path = COURSE, book: Path = BOOK, force: bool = False
+) -> list[Path]:
+    """Build the nbgrader source assignments and their student releases; returns the release notebooks.
+
+    Refuses (unless ``force``) to change the release of a chapter that already has submissions in the
+    course folder: they are graded against the cells they were handed out with."""
     course = _check_course(course)
     try:
         sources = select(list(names or []), book)
     except ChapterError as err:
         raise GradingError(str(err)) from None
     converted = [(src, source_version(nbformat.read(src, as_version=4), src.name)) for src in sources]
+    for src, nb in converted:
+        old = course / "source" / src.stem / src.name
+        graded = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{src.stem}"))
+        if (
+            graded
+            and not force
+            and old.exists()
+            and nbformat.writes(nb) != nbformat.writes(nbformat.read(old, as_version=4))
+        ):
+            raise GradingError(
+                f"{src.stem} changed in book/ since it was released, and {course} holds submissions of the old "
+                f"release ({', '.join(graded[:3])}{', ...' if len(graded) > 3 else ''}); they are graded against "
+                "the cells they were given. Grade them before releasing the new version with --force, or release it "
+                "into another course folder with --course."
+            )
     course.mkdir(parents=True, exist_ok=True)
     _write_config(course)
     api = _api(course)
@@ -459,6 +489,7 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="student releases of chapters (all by default)")
     p.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
+    p.add_argument("--force", action="store_true", help="replace a release that already has submissions")
     for name, text in (
         ("grade", "autograde SUBMISSIONS/<student>/<chapter>.ipynb into a CSV"),
         ("export", "write the CSV again from the gradebook (after grading written answers)"),
@@ -472,7 +503,7 @@ def main(argv=None) -> int:
     course = Path(args.course)
     try:
         if args.command == "release":
-            written = release(args.chapters, course)
+            written = release(args.chapters, course, force=args.force)
             print(f"released {len(written)} chapter(s); hand out:")
             for path in written:
                 print(f"  {path}")
