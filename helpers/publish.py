@@ -1,11 +1,11 @@
 """Publishing computed numbers to the prose: ``myst_nb.glue`` with a fallback.
 
 Every chapter quotes its numbers through ``glue(name, value, display=False)``
-and the roles ``{glue:text}`name``` in its markdown (``DESIGN.md``, anatomy
-of a chapter, point 4). In the book build and in the repository's
+and ``{eval}`helpers.glued("name")``` in its markdown (``DESIGN.md``, anatomy
+of a chapter, point 4; see :func:`glued`). In the book build and in the repository's
 environment this *is* ``myst_nb.glue``, so the HTML is unchanged. Where
 ``myst_nb`` is not installed (a chapter opened on Colab from its launch
-button) the prose shows the raw role instead of the number, so the fallback
+button) the prose shows the raw ``{eval}`` call instead of the number, so the fallback
 shows the value in the cell's output: ``name = value`` for a glued number or
 string, the object itself for anything else (a figure, a table).
 Introduced with the launch buttons; used by every chapter.
