@@ -197,6 +197,8 @@ def test_bad_input_gives_clear_errors(tmp_path):
     nbformat.write(ch01, sub / "ann" / "homework.ipynb")
     nbformat.write(ch01, sub / "loose.ipynb")
     (sub / "bob" / f"{CH}.ipynb").write_bytes((REPO / "book" / f"{CH}.ipynb").read_bytes())
+    (sub / "carl").mkdir()
+    (sub / "carl" / "notes.txt").write_text("no notebook here")
     with pytest.raises(G.GradingError) as err:
         G.find_submissions(sub)
     msg = str(err.value)
@@ -204,6 +206,14 @@ def test_bad_input_gives_clear_errors(tmp_path):
     assert "ann/homework.ipynb: no chapter 'homework'" in msg
     assert "loose.ipynb is not inside a student's folder" in msg
     assert f"bob/{CH}.ipynb holds none of {CH}'s self-check cells" in msg and "make release" in msg
+    assert "carl holds no notebook" in msg
+
+    # a number or a name a download changed is enough; the chapter is read from the name
+    ok = tmp_path / "ok"
+    for student, name in (("dee", "05.ipynb"), ("eve", f"{CH} (1).ipynb")):
+        (ok / student).mkdir(parents=True)
+        nbformat.write(G.source_version(nbformat.read(REPO / "book" / f"{CH}.ipynb", 4)), ok / student / name)
+    assert [(s, c) for s, c, _ in G.find_submissions(ok)] == [("dee", CH), ("eve", CH)]
 
     # the command line says the same and exits 2 without a traceback
     run = subprocess.run(

@@ -298,9 +298,14 @@ def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Pa
                 "digits and . _ @ + -; rename the folder."
             )
             continue
-        for path in sorted(student_dir.glob("*.ipynb")):
+        notebooks = sorted(student_dir.glob("*.ipynb"))
+        if not notebooks:
+            problems.append(f"{student_dir} holds no notebook (*.ipynb) at its top level; {layout}")
+        for path in notebooks:
             stem = path.stem
             match = [s for s in available if s == stem or s.split("_", 1)[0] == stem]
+            # a download that renamed the file: "05_conv_layers_svd (1)", "05_conv_layers_svd-v2"
+            match = match or [s for s in available if stem.startswith(s)]
             if not match:
                 problems.append(
                     f"{path}: no chapter {stem!r}; name the notebook as it was released, one of "
