@@ -44,22 +44,24 @@ def test_value_range_names_both_ends():
         widgets.value_range([])
 
 
-def test_static_twin_embeds_one_readable_png_frame_per_value():
+def test_static_twin_embeds_one_readable_lossless_frame_per_value():
     calls.clear()
     html = widgets.static_twin(draw, range(1, 11), name="rank k", frames=4, figsize=(6, 3))
     assert set(calls) == {1, 4, 7, 10}
     frames = frames_of(html)
-    assert [fmt for fmt, _ in frames] == ["png"] * 4
+    assert [fmt for fmt, _ in frames] == ["webp"] * 4
     # 100 dpi: a 6 x 3 inch figure is 600 x 300 pixels, not 72-dpi's 432 x 216
     assert all(img.size == (600, 300) for _, img in frames)
     assert "jpeg" not in html
-    assert 'data-dpi="100"' in html and 'data-frame-format="png"' in html
+    assert 'data-dpi="100"' in html and 'data-frame-format="webp"' in html
+    png = frames_of(widgets.static_twin(draw, [1, 2], frames=2, frame_format="png", figsize=(6, 3)))
+    assert [(fmt, img.size) for fmt, img in png] == [("png", (600, 300))] * 2
 
 
 def test_static_twin_caption_names_the_parameter_and_its_range():
     html = widgets.static_twin(draw, range(1, 17), name="rank k", frames=3)
     assert "<strong>rank k = 1…16</strong>" in html
-    assert "Precomputed frames for rank k = 1, 9, 16" in html
+    assert "frames precomputed for 1, 9, 16" in html
     assert 'alt="rank k = 1…16"' in html
 
 

@@ -5,12 +5,12 @@ Run after a build (``tools/run_tests.sh`` does it after the quick build)::
     LAAIC_BOOK_HTML=_build/quick/_build/html pytest tests/browser
 
 The book is served on localhost; Chromium is Debian's (``/usr/bin/chromium``,
-or ``$LAAIC_CHROMIUM``), never a downloaded one. Requests to other hosts
-(MathJax and the widget manager come from CDNs) are blocked, so the test runs
-offline and the same everywhere; failures to load those blocked resources are
-not counted as errors, everything else on the console is. Screenshots of every
-page, light and dark, go to ``$LAAIC_SCREENSHOTS`` (default
-``_build/screenshots``).
+or ``$LAAIC_CHROMIUM``), never a downloaded one. The book must read offline:
+a request to any other host is blocked **and fails the test**, as does any
+failed or unsuccessful (4xx/5xx) request and any console error. Pages with
+equations must show them typeset by MathJax (served from ``_static``), not as
+raw LaTeX. Screenshots of every page, light and dark, go to
+``$LAAIC_SCREENSHOTS`` (default ``_build/screenshots``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -43,6 +44,11 @@ def toc_pages() -> list[str]:
 
 PAGES = toc_pages()
 CHAPTERS = [p for p in PAGES if Path(p).name[:2].isdigit()]
+
+
+def _html_of(page: str) -> str:
+    file = HTML / f"{page}.html"
+    return file.read_text(encoding="utf-8") if file.is_file() else ""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -77,30 +83,36 @@ def browser():
 
 
 class Visit:
-    """A page opened with external requests blocked and console errors collected."""
+    """A page opened offline: requests to other hosts are blocked and recorded, as are console errors."""
 
     def __init__(self, browser, site, path, color_scheme="light"):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
         self.page = self.context.new_page()
-        self.errors, self.blocked = [], []
+        self.errors, self.external, self.failed = [], [], []
         host = urlparse(site).netloc
 
         def route(r):
-            if urlparse(r.request.url).netloc == host:
+            url = r.request.url
+            if urlparse(url).netloc == host or url.startswith(("data:", "blob:")):
                 r.continue_()
             else:
-                self.blocked.append(r.request.url)
+                self.external.append(url)
                 r.abort()
 
         self.page.route("**/*", route)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})"))
         self.page.goto(f"{site}/{path}.html", wait_until="load")
         self.page.wait_for_timeout(300)
 
-    def js_errors(self):
-        # A blocked CDN request shows up as "Failed to load resource: net::ERR_FAILED": not a page bug.
-        return [e for e in self.errors if "net::ERR_FAILED" not in e and "ERR_BLOCKED" not in e]
+    def assert_offline_and_clean(self, what):
+        """Nothing from other hosts, no failed request, no console error."""
+        # the blocked requests also fail and log errors: name the cause first
+        assert self.external == [], f"{what}: requests to other hosts (the book must read offline): {self.external}"
+        assert self.failed == [], f"{what}: failed requests {self.failed}"
+        assert self.errors == [], f"{what}: console errors {self.errors}"
 
     def close(self):
         self.context.close()
@@ -111,7 +123,7 @@ def test_page_loads_without_javascript_errors_and_with_its_figures(browser, site
     v = Visit(browser, site, path)
     try:
         assert v.page.title(), f"{path}: empty title"
-        assert v.js_errors() == [], f"{path}: console errors {v.js_errors()}"
+        v.assert_offline_and_clean(path)
         images = v.page.eval_on_selector_all(
             "main img", "els => els.map(e => [e.getAttribute('src'), e.complete, e.naturalWidth, e.naturalHeight])")
         for src, complete, w, h in images:
@@ -120,7 +132,7 @@ def test_page_loads_without_javascript_errors_and_with_its_figures(browser, site
                 file = (HTML / Path(path).parent / src).resolve()
                 assert file.is_file() and file.stat().st_size > 0, f"{path}: image file {src} is missing or empty"
         if path in CHAPTERS:
-            # every chapter has figures (static images, or the JPEG frames of a slider's animation)
+            # every chapter has figures (static images, or the frames of a slider's animation)
             frames = v.page.eval_on_selector_all("main .animation img, main img", "els => els.length")
             assert frames > 0, f"{path}: no figure on the page"
         v.page.screenshot(path=str(SHOTS / f"{Path(path).name}.png"), full_page=False)
@@ -152,7 +164,7 @@ def test_search_finds_a_term_from_a_chapter(browser, site):
         v.page.wait_for_selector("#search-results li, ul.search li", timeout=20000)
         links = v.page.eval_on_selector_all("#search-results li a, ul.search li a", "els => els.map(e => e.href)")
         assert any("05_conv_layers_svd" in h for h in links), f"search results: {links}"
-        assert v.js_errors() == []
+        v.assert_offline_and_clean("search")
     finally:
         v.close()
 
@@ -171,6 +183,69 @@ def test_dark_mode_renders(browser, site, path):
         text = [int(x) for x in color[color.index("(") + 1:color.index(")")].split(",")[:3]]
         assert sum(text) / 3 > 150, f"{path}: dark mode text colour is {color}"
         v.page.screenshot(path=str(SHOTS / f"{Path(path).name}-dark.png"))
-        assert v.js_errors() == []
+        v.assert_offline_and_clean(f"{path} (dark)")
+    finally:
+        v.close()
+
+
+def pages_with_math() -> list[str]:
+    """Pages whose built HTML holds equations (Sphinx marks them with the class "math")."""
+    found = []
+    for p in PAGES:
+        file = HTML / f"{p}.html"
+        if file.is_file() and re.search(r'class="math[ "]', file.read_text(encoding="utf-8")):
+            found.append(p)
+    return found
+
+
+def test_the_book_has_equations():
+    """Guards the next test against passing on no pages at all."""
+    math_pages = pages_with_math()
+    assert len(math_pages) >= 3, f"expected equations in most chapters, found them in {math_pages}"
+
+
+@pytest.mark.parametrize("path", pages_with_math())
+def test_math_is_typeset_by_the_local_mathjax(browser, site, path):
+    v = Visit(browser, site, path)
+    try:
+        src = v.page.eval_on_selector_all("script[src*='mathjax']", "els => els.map(e => e.src)")
+        assert src and all(s.startswith(site) for s in src), f"{path}: MathJax must come from the site, got {src}"
+        # wait for MathJax to finish typesetting the page
+        v.page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        v.page.evaluate("MathJax.startup.promise")
+        n_math = v.page.eval_on_selector_all("main .math", "els => els.length")
+        n_typeset = v.page.eval_on_selector_all("main .math mjx-container", "els => els.length")
+        assert n_math > 0 and n_typeset >= n_math, f"{path}: {n_typeset} of {n_math} equations typeset"
+        errors = v.page.eval_on_selector_all("main mjx-merror", "els => els.map(e => e.textContent)")
+        assert errors == [], f"{path}: MathJax could not typeset {errors}"
+        # the prose, without code, outputs and the typeset equations themselves
+        prose = v.page.evaluate("""() => {
+            const main = document.querySelector('main').cloneNode(true);
+            main.querySelectorAll('pre, .highlight, .cell_input, .cell_output, mjx-container, script, style')
+                .forEach(e => e.remove());
+            return main.textContent; }""")
+        raw = re.findall(r"\\[(\[]|\$\$|\$[^$\s][^$]*\$|\\(?:frac|sigma|sum|mathbf|begin)\b", prose)
+        assert raw == [], f"{path}: raw LaTeX shown as text: {raw[:5]}"
+        v.assert_offline_and_clean(path)
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if "static-twin" in _html_of(p)])
+def test_slider_twins_play_offline(browser, site, path):
+    """The HTML shows each slider's twin (not a dead widget), and its text controls step through the frames."""
+    v = Visit(browser, site, path)
+    try:
+        assert v.page.locator(".jupyter-widgets, .widget-slider").count() == 0, f"{path}: a dead live widget"
+        twin = v.page.locator(".laaic-static-twin").first
+        twin.scroll_into_view_if_needed()
+        img = twin.locator(".animation img").first
+        first = img.get_attribute("src")
+        twin.locator("button[title='Next frame']").click()
+        v.page.wait_for_timeout(200)
+        assert img.get_attribute("src") != first, f"{path}: 'Next frame' did not change the frame"
+        assert twin.locator("button[title='Next frame']").inner_text().strip(), f"{path}: a control without a label"
+        twin.screenshot(path=str(SHOTS / f"{Path(path).name}-twin.png"))
+        v.assert_offline_and_clean(path)
     finally:
         v.close()

@@ -1,0 +1,98 @@
+"""Checks of the built HTML files themselves (no browser): size budget, readable twins, nothing from CDNs.
+
+Run after a build, like the browser tests::
+
+    LAAIC_BOOK_HTML=_build/quick/_build/html pytest tests/browser/test_built_pages.py
+
+The size budget is stated here and in the README ("Reading offline"): every
+chapter page, with its figures and slider frames embedded, is at most
+``PAGE_BUDGET_MB``. It holds for the quick build that ``make test`` checks
+and for the full build that is published.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("LAAIC_BOOK_HTML", ROOT / "_build" / "quick" / "_build" / "html"))
+
+#: The most a chapter page may weigh (HTML with its embedded figures), in MB (10^6 bytes).
+PAGE_BUDGET_MB = 8.0
+#: The resolution below which axis labels blur (helpers.widgets.TWIN_MIN_DPI).
+MIN_DPI = 100
+
+TWIN = re.compile(r'<div class="laaic-static-twin" data-dpi="([\d.]+)" data-frame-format="(\w+)">(.*?)</script>\s*</div>',
+                  re.S)
+FRAME = re.compile(r'frames\[\d+\] = "data:image/([\w+]+);base64,(.*?)"', re.S)
+
+
+def chapter_files() -> list[Path]:
+    if not (HTML / "index.html").is_file():
+        raise FileNotFoundError(f"no built book at {HTML}; build it first (make book-quick) or set LAAIC_BOOK_HTML.")
+    files = sorted((HTML / "book").glob("[0-9][0-9]_*.html"))
+    if not files:
+        raise FileNotFoundError(f"no chapter pages (book/NN_*.html) under {HTML}.")
+    return files
+
+
+def all_pages() -> list[Path]:
+    chapter_files()
+    return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts)
+
+
+@pytest.mark.parametrize("page", chapter_files() if (HTML / "index.html").is_file() else [], ids=lambda p: p.stem)
+def test_chapter_page_is_within_the_size_budget(page):
+    size = page.stat().st_size / 1e6
+    assert size <= PAGE_BUDGET_MB, (
+        f"{page.name} weighs {size:.1f} MB, over the budget of {PAGE_BUDGET_MB} MB: fewer slider frames, "
+        "smaller figures, or frame_format='webp' in helpers.widgets.slider")
+
+
+def test_slider_twins_have_readable_lossless_frames_and_a_caption():
+    from PIL import Image
+
+    twins = 0
+    for page in chapter_files():
+        text = page.read_text(encoding="utf-8")
+        assert text.count('class="laaic-static-twin"') == len(TWIN.findall(text)), f"{page.name}: unparsed twin"
+        for dpi, fmt, body in TWIN.findall(text):
+            twins += 1
+            assert float(dpi) >= MIN_DPI, f"{page.name}: a twin at {dpi} dpi"
+            assert fmt in ("png", "webp"), f"{page.name}: a twin with {fmt} frames"
+            caption = re.search(r'<p class="laaic-static-twin-caption".*?<strong>(.*?)</strong>', body, re.S)
+            assert caption and " = " in caption.group(1), f"{page.name}: a twin without 'name = range' caption"
+            frames = FRAME.findall(body)
+            assert frames, f"{page.name}: a twin without frames"
+            for mime, data in frames:
+                assert mime == fmt, f"{page.name}: a {mime} frame in a {fmt} twin"
+                img = Image.open(io.BytesIO(base64.b64decode(data.replace("\\\n", ""))))
+                # at 100 dpi even a 6-inch-wide figure is 600 px wide
+                assert img.width >= 6 * MIN_DPI, f"{page.name}: a {img.width}-pixel-wide frame"
+    assert twins >= 5, f"expected the book's sliders to have twins, found {twins}"
+
+
+def test_pages_load_nothing_from_other_hosts_and_no_live_widgets():
+    """The static check behind the browser test: no script, style or font from a CDN in any page."""
+    for page in all_pages():
+        text = page.read_text(encoding="utf-8")
+        # links to other sites are fine (launch buttons, the repository); loading from them is not
+        sheets = re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*href="((?:https?:)?//[^"]+)"', text, re.I)
+        scripts = re.findall(r'<script\b[^>]*src="((?:https?:)?//[^"]+)"', text, re.I)
+        images = re.findall(r'<img\b[^>]*src="((?:https?:)?//[^"]+)"', text, re.I)
+        assert not (sheets or scripts or images), f"{page.relative_to(HTML)}: loads {sheets + scripts + images}"
+        assert "font-awesome" not in text, f"{page.relative_to(HTML)}: Font Awesome is referenced"
+        assert "application/vnd.jupyter.widget-view+json" not in text, f"{page.relative_to(HTML)}: a live widget"
+
+
+def test_mathjax_is_part_of_the_site():
+    entry = HTML / "_static" / "mathjax" / "tex-mml-chtml.js"
+    assert entry.is_file() and entry.stat().st_size > 500_000, f"{entry} missing: run make assets, then build"
+    fonts = list((HTML / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10, "MathJax's CHTML fonts are not in the site"
