@@ -2,7 +2,8 @@
 
 Autograding executes the chapter once per submission, so the end-to-end part grades the
 fastest chapter (05, about 10 s in quick mode) for three students only: one right, one with
-a wrong answer and an answer cell that raises, one that tampered with two self-check cells.
+a wrong answer and an answer cell that raises, one that tampered with two self-check cells;
+a fourth notebook kills its kernel at once.
 """
 
 import copy
@@ -80,7 +81,9 @@ def graded(tmp_path_factory):
     by_id(tampered, "convsvd-ex-bias").source = "print('all good')"
     # convsvd-ex-null: a right answer, but its check deleted
     tampered.cells = [c for c in tampered.cells if nbmeta(c).get("grade_id") != "convsvd-ex-null"]
-    for name, nb in (("right", right), ("mixed", mixed), ("tampered", tampered)):
+    crashes = filled()  # kills its kernel: nbgrader cannot grade it, the others must still be graded
+    crashes.cells.insert(0, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    for name, nb in (("right", right), ("mixed", mixed), ("tampered", tampered), ("crashes", crashes)):
         (subs / name).mkdir(parents=True)
         nbformat.write(nb, subs / name / f"{CH}.ipynb")
 
@@ -135,8 +138,14 @@ def test_the_csv_has_one_row_per_graded_cell(graded):
     with open(graded["csv"]) as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == G.COLUMNS
-    assert len(rows) == 3 * 7 and {r["chapter"] for r in rows} == {CH}
-    assert {r["student"] for r in rows} == {"right", "mixed", "tampered"}
+    assert len(rows) == 4 * 7 and {r["chapter"] for r in rows} == {CH}
+    assert {r["student"] for r in rows} == {"right", "mixed", "tampered", "crashes"}
+
+
+def test_a_notebook_nbgrader_cannot_run_gets_no_score_and_says_why(graded):
+    rows = graded["table"]["crashes"].values()
+    assert len(rows) == 7 and all(r["score"] == "" and r["autograder_score"] == "" for r in rows)
+    assert {r["flag"] for r in rows} == {"autograde failed: DeadKernelError: Kernel died"}
 
 
 def test_the_release_leaks_no_solution_and_keeps_the_checks(graded):
@@ -232,6 +241,8 @@ def test_a_release_with_submissions_is_not_replaced_by_a_changed_chapter(graded,
     nb.cells.insert(3, nbformat.v4.new_markdown_cell("A paragraph added after the lab was handed out."))
     nbformat.write(nb, book / f"{CH}.ipynb")
     before = (graded["course"] / "release" / CH / f"{CH}.ipynb").read_bytes()
-    with pytest.raises(G.GradingError, match=r"changed in book/ since it was released, .*\(mixed, right, tampered\)"):
+    with pytest.raises(
+        G.GradingError, match=r"changed in book/ since it was released, .*\(crashes, mixed, right, \.\.\.\)"
+    ):
         G.release(["05"], graded["course"], book=book)
     assert (graded["course"] / "release" / CH / f"{CH}.ipynb").read_bytes() == before

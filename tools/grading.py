@@ -208,6 +208,14 @@ def _api(course: Path):
     return api
 
 
+def _reason(result: dict) -> str:
+    """The last exception line of a failed nbgrader run, e.g. 'DeadKernelError: Kernel died'."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    lines = [ln.strip() for ln in text.splitlines() if re.match(r"\s*[\w.]+(Error|Exception|Timeout)\b.*:", ln)]
+    lines = [ln for ln in lines if "NbGraderException" not in ln]
+    return re.sub(r"^[\w.]*\.(?=\w+:)", "", lines[-1]) if lines else "see nbgrader's log"
+
+
 def _run(result: dict, what: str) -> dict:
     if not result.get("success"):
         detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
@@ -394,33 +402,67 @@ def _tamper(submitted, gb, chapter: str) -> dict[str, str]:
     return flags
 
 
-def _order(course: Path, chapter: str) -> list[str]:
+def _order(course: Path, chapter: str) -> list[tuple[str, str, str, float]]:
+    """(grade id, exercise, part, points) of each graded cell of the chapter's release, in notebook order."""
     nb = nbformat.read(course / "release" / chapter / f"{chapter}.ipynb", as_version=4)
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    out = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            gid = meta["grade_id"]
+            written = cell.cell_type == "markdown" and gid.endswith("-written")
+            out.append(
+                (
+                    gid,
+                    gid[: -len("-written")] if written else gid,
+                    "written" if written else "self-check",
+                    float(meta["points"]),
+                )
+            )
+    return out
 
 
 def _fmt(x):
     return "" if x is None else f"{float(x):g}"
 
 
-def export(found, course: Path = COURSE) -> list[dict]:
-    """One row per graded cell of each (student, chapter, path) in ``found``, from nbgrader's gradebook."""
+def export(found, course: Path = COURSE, failed: dict | None = None) -> list[dict]:
+    """One row per graded cell of each (student, chapter, path) in ``found``, from nbgrader's gradebook.
+
+    ``failed`` maps (student, chapter) to why autograding that notebook failed: its rows get no score."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    failed = failed or {}
     rows = []
     with Gradebook(f"sqlite:///{(course / 'gradebook.db').resolve()}") as gb:
         for student, chapter, path in found:
+            cells = _order(course, chapter)
+            autograded = course / "autograded" / student / chapter / f"{chapter}.ipynb"
+            if (student, chapter) in failed or not autograded.exists():
+                why = failed.get((student, chapter), "no autograded notebook; run the grade command again")
+                rows += [
+                    dict(
+                        student=student,
+                        chapter=chapter,
+                        exercise=ex,
+                        part=part,
+                        score="",
+                        max_score=_fmt(points),
+                        autograder_score="",
+                        flag=f"autograde failed: {why}",
+                    )
+                    for _, ex, part, points in cells
+                ]
+                continue
             try:
                 graded = {g.name: g for g in gb.find_submission_notebook(chapter, chapter, student).grades}
             except MissingEntry:
-                raise GradingError(f"{student}/{chapter} has not been autograded yet; run the grade command.") from None
+                raise GradingError(f"{student}/{chapter} is not in the gradebook; run the grade command.") from None
             flags = _tamper(nbformat.read(path, as_version=4), gb, chapter)
-            for grade_id in _order(course, chapter):
+            for grade_id, exercise, part, _ in cells:
                 g = graded[grade_id]
-                written = grade_id.endswith("-written") and g.cell.cell_type == "markdown"
-                exercise = grade_id[: -len("-written")] if written else grade_id
                 flag = flags.get(grade_id, "")
-                if written:
+                if part == "written":
                     # an untouched answer cell is 0 automatically; anything else waits for formgrader
                     score = g.manual_score if g.manual_score is not None else g.auto_score
                     if score is None:
@@ -437,7 +479,7 @@ def export(found, course: Path = COURSE) -> list[dict]:
                         student=student,
                         chapter=chapter,
                         exercise=exercise,
-                        part="written" if written else "self-check",
+                        part=part,
                         score=_fmt(score),
                         max_score=_fmt(g.max_score),
                         autograder_score=_fmt(g.auto_score),
@@ -478,11 +520,16 @@ def grade(
         target.parent.mkdir(parents=True)
         shutil.copyfile(path, target)
     api = _api(course)
+    failed = {}
     with _environment(quick):
         for student, chapter, _ in found:
             log(f"autograding {student}/{chapter} ...")
-            _run(api.autograde(chapter, student, force=True, create=True), f"autograde {student}/{chapter}")
-    rows = export(found, course)
+            result = api.autograde(chapter, student, force=True, create=True)
+            if not result.get("success"):
+                # one notebook that kills its kernel or runs out of time must not stop the others
+                failed[student, chapter] = _reason(result)
+                log(f"  nbgrader could not autograde {student}/{chapter}: {failed[student, chapter]}")
+    rows = export(found, course, failed)
     if out is not None:
         _write_csv(rows, out)
     return rows
@@ -524,10 +571,18 @@ def main(argv=None) -> int:
         return 2
     auto = [r for r in rows if r["part"] == "self-check"]
     flagged = sum(1 for r in rows if r["flag"].startswith("tampered"))
+    broken = sorted({f"{r['student']}/{r['chapter']}" for r in rows if r["flag"].startswith("autograde failed")})
     print(
         f"wrote {args.out}: {len(rows)} row(s), {sum(float(r['score'] or 0) for r in auto):g} of "
         f"{sum(float(r['max_score']) for r in auto):g} self-check points" + (f", {flagged} tampered" if flagged else "")
     )
+    if broken:
+        print(
+            f"grading: nbgrader could not grade {', '.join(broken)}: their rows have no score and say why in the "
+            "flag column; the autograde log above has the details.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
