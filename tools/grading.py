@@ -2,8 +2,9 @@
 
 Usage (from the repository root)::
 
-    python tools/grading.py release [CHAPTER ...]          # or: make release CH="05"
-    python tools/grading.py grade SUBMISSIONS [--out grades.csv]   # or: make grade SUB=submissions
+    python tools/grading.py release [CHAPTER ...] [--force]         # or: make release CH="05"
+    python tools/grading.py grade SUBMISSIONS [--out grades.csv] [--full]   # or: make grade SUB=submissions
+    python tools/grading.py export SUBMISSIONS [--out grades.csv]   # the CSV again, after formgrader
 
 ``release`` turns each chapter (every chapter without ``CHAPTER``; a number such as
 ``05`` is enough) into an nbgrader assignment in the course folder
@@ -17,24 +18,31 @@ generate_assignment``. The notebook to hand out is then
 * a markdown cell tagged ``solution`` becomes a manually graded answer cell
   (1 point, graded in nbgrader's formgrader); the release shows "Your answer here";
 * a cell tagged ``self-check`` becomes a locked autograded test cell worth 1
-  point, named after its exercise (``convsvd-ex-bias``);
+  point, named after its exercise (``convsvd-ex-bias``), its last line ending
+  with ``;`` (nbgrader would read a displayed ``True`` as partial credit);
 * every other cell is locked read-only, so that autograding restores it.
+
+Once a chapter has submissions in the course folder, ``release`` refuses to
+replace its release with a changed chapter unless ``--force``.
 
 ``grade`` takes a folder of submissions laid out as
 ``SUBMISSIONS/<student>/<chapter>.ipynb`` (one folder per student, each notebook
-under the name it was released with), copies them into the course folder, runs
-``nbgrader autograde`` on each (quick mode unless ``--full``, the datasets from
-``$LAAIC_DATA_ROOT``), and writes a CSV with one row per graded cell::
+under the name it was released with, or its number), copies them into the
+course folder, runs ``nbgrader autograde`` on each (quick mode unless
+``--full``, the datasets from ``$LAAIC_DATA_ROOT``), and writes a CSV with one
+row per graded cell::
 
     student,chapter,exercise,part,score,max_score,autograder_score,flag
 
-``part`` is ``self-check`` (autograded) or ``written`` (a prose answer: its
-score stays empty until someone grades it in formgrader, then ``python
-tools/grading.py export SUBMISSIONS`` writes the CSV again without re-running).
-A self-check cell that the student deleted or edited scores 0 and is flagged
-``tampered: deleted`` / ``tampered: edited``; ``autograder_score`` keeps what
-nbgrader itself gave (nbgrader skips a deleted test and restores an edited one
-before running it). A cell that raises costs only the exercises that depend on it.
+``part`` is ``self-check`` (autograded) or ``written`` (a prose answer: 0 and
+flagged ``no answer`` when left as released, else no score and ``needs manual
+grading`` until someone grades it in formgrader; ``export`` then writes the CSV
+again without re-running). A self-check cell that the student deleted or edited
+scores 0 and is flagged ``tampered: deleted`` / ``tampered: edited``;
+``autograder_score`` keeps what nbgrader itself gave (nbgrader skips a deleted
+test and restores an edited one before running it). A cell that raises costs
+only the exercises that depend on it; a notebook nbgrader cannot run at all
+(dead kernel, timeout) gets rows without a score, flagged ``autograde failed:``.
 
 The chapters in ``book/`` are only read.
 """
@@ -397,8 +405,13 @@ def _tamper(submitted, gb, chapter: str) -> dict[str, str]:
             continue
         if cell.name not in cells:
             flags[cell.name] = "tampered: deleted"
-        elif cells[cell.name].cell_type != cell.cell_type or compute_checksum(cells[cell.name]) != source.checksum:
-            flags[cell.name] = "tampered: edited"
+        else:
+            try:
+                same = compute_checksum(cells[cell.name]) == source.checksum
+            except (KeyError, TypeError, ValueError):  # its nbgrader metadata was edited too
+                same = False
+            if not same:
+                flags[cell.name] = "tampered: edited"
     return flags
 
 
