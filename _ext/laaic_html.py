@@ -11,7 +11,15 @@
   slider. The HTML book renders no live widgets (each slider shows its static
   twin, see ``helpers.widgets``) and loads no widget manager, so nothing reads
   that script: it is dropped, which keeps the pages small.
+* The kernels that execute the chapters for the build get
+  ``LAAIC_STATIC_OUTPUTS=1``, so ``helpers.widgets.slider`` makes only the
+  static twin: the HTML cannot use a live widget, and an executed cell whose
+  Output widget is still syncing when the cell ends can leave nbclient
+  waiting for a reply it missed (a stalled build).
 """
+
+import os
+
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -37,6 +45,8 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # inherited by the kernels myst-nb starts from this process
+    os.environ["LAAIC_STATIC_OUTPUTS"] = "1"
     app.add_js_file(None, body=_MODE_JS, priority=1)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -21,6 +21,10 @@ A front end with a kernel shows the richest type it can render, the live
 widget; the book's HTML build is told to prefer ``text/html``
 (``nb_mime_priority_overrides`` in ``_config.yml``), so it shows the twin.
 So JupyterLab shows only the slider and the HTML book only the twin.
+When the book build itself executes a chapter (``$LAAIC_STATIC_OUTPUTS=1``,
+set by ``_ext/laaic_html.py``), nobody can move a slider, so :func:`slider`
+makes the twin alone: no widget state, and no Output widget for the
+executor to track.
 
 :func:`slider` with ``live=False`` gives the twin alone.
 """
@@ -36,10 +40,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 __all__ = ["frame_values", "value_range", "static_twin", "live_slider", "slider", "SliderWithTwin",
-           "TWIN_MIN_DPI", "FRAME_FORMATS"]
+           "TWIN_MIN_DPI", "FRAME_FORMATS", "STATIC_ENV"]
 
 #: The lowest resolution a static twin accepts: below it, axis labels blur.
 TWIN_MIN_DPI = 100
+#: Set to "1" in the environment of the kernels that the book build starts
+#: (``_ext/laaic_html.py``): the static HTML can only show the twin, so
+#: :func:`slider` makes no live widget there.
+STATIC_ENV = "LAAIC_STATIC_OUTPUTS"
 #: Lossless formats only: JPEG smears the text of axis labels.
 FRAME_FORMATS = ("webp", "png")
 
@@ -256,10 +264,17 @@ def slider(draw: Callable, values: Sequence, *, name: str = "value", initial=Non
     frame_format : {"webp", "png"}
         Format of the twin's lossless frames (see :func:`static_twin`).
     """
+    import os
+
     from IPython.display import HTML, display
 
+    if os.environ.get(STATIC_ENV) == "1":
+        # The book build runs this cell (see the module docstring): make only the twin.
+        live = False
+    # The live slider is made (and first drawn) before the twin, so that its
+    # Output widget has finished long before the cell does: nbclient (papermill,
+    # the book build) could miss the cell's reply when the two coincide, and
+    # wait for its timeout.
+    widget = live_slider(draw, values, name=name, initial=initial, figsize=figsize) if live else None
     twin = static_twin(draw, values, name=name, frames=frames, figsize=figsize, frame_format=frame_format)
-    if not live:
-        display(HTML(twin))
-        return
-    display(SliderWithTwin(live_slider(draw, values, name=name, initial=initial, figsize=figsize), twin))
+    display(HTML(twin) if widget is None else SliderWithTwin(widget, twin))

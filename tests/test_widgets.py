@@ -142,13 +142,44 @@ def test_slider_output_holds_the_widget_and_the_twin_in_one_bundle():
 def test_slider_displays_one_output(monkeypatch):
     import IPython.display
 
+    monkeypatch.delenv(widgets.STATIC_ENV, raising=False)
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
-    widgets.slider(draw, [1, 2, 3], name="k", frames=2)
+    calls.clear()
+    widgets.slider(draw, [1, 2, 3], name="k", initial=2, frames=2)
     assert len(shown) == 1 and isinstance(shown[0], widgets.SliderWithTwin)
+    # the live slider draws first, the twin's frames after it (see slider's comment on nbclient)
+    assert calls == [2, 1, 3]
     shown.clear()
     widgets.slider(draw, [1, 2, 3], name="k", frames=2, live=False)
     assert len(shown) == 1 and 'class="laaic-static-twin"' in shown[0].data
+
+
+def test_the_book_build_gets_the_twin_alone(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
+    monkeypatch.setenv(widgets.STATIC_ENV, "1")
+    calls.clear()
+    widgets.slider(draw, [1, 2, 3], name="k", initial=2, frames=2)
+    assert len(shown) == 1 and isinstance(shown[0], IPython.display.HTML)
+    assert 'class="laaic-static-twin"' in shown[0].data
+    assert calls == [1, 3], "no live widget may be drawn in the book build"
+
+
+def test_the_book_build_sets_the_static_switch_for_its_kernels(monkeypatch):
+    import importlib.util
+    import os
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    monkeypatch.setenv(widgets.STATIC_ENV, "0")  # restored (removed) after the test
+    spec = importlib.util.spec_from_file_location("laaic_html", Path(__file__).resolve().parents[1] / "_ext/laaic_html.py")
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    ext.setup(SimpleNamespace(add_js_file=lambda *a, **k: None, connect=lambda *a, **k: None))
+    assert os.environ[widgets.STATIC_ENV] == "1"
 
 
 def test_book_html_build_prefers_the_twin():
