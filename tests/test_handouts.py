@@ -34,6 +34,13 @@ def test_every_chapter_tags_its_exercises_solutions_and_a_self_check(path):
     for c in nb.cells:
         if not set(tags(c)) & {"exercise", "solution"}:
             assert "```{exercise}" not in c.source and "```{solution}" not in c.source
+    # solutions stay hidden until asked for: markdown ones are closed dropdowns
+    # (HTML and jupyterlab-myst), code ones hidden in the HTML (hide-input) and
+    # collapsed in JupyterLab (source_hidden)
+    assert all(":class: dropdown" in c.source for c in solutions)
+    for c in nb.cells:
+        if c.cell_type == "code" and "solution" in tags(c):
+            assert "hide-input" in tags(c) and c.metadata.get("jupyter", {}).get("source_hidden") is True, c.source[:80]
     checks = [c for c in nb.cells if "self-check" in tags(c)]
     assert checks, "each chapter keeps at least one self-check cell for students"
     for c in checks:
@@ -89,6 +96,8 @@ def test_student_handouts_leak_no_solution(tmp_path):
         # students get one answer cell per removed solution cell
         removed = sum("solution" in tags(c) for c in original.cells)
         assert sum("answer" in tags(c) for c in student.cells) == removed
+        # and can see them in JupyterLab (nothing collapsed)
+        assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in student.cells)
 
 
 def test_handouts_select_chapters_and_refuse_bad_input(tmp_path):
