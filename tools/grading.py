@@ -155,6 +155,7 @@ def source_version(nb, name: str = "notebook"):
         if meta["solution"]:
             # students see an answer cell, not a hidden solution
             cell.metadata["tags"] = [t for t in tags if t not in ("solution", "hide-input")] + ["answer"]
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)  # collapsed in the book only
         if meta["locked"]:
             cell.metadata["deletable"] = False
             cell.metadata["editable"] = False
