@@ -246,3 +246,14 @@ def test_a_release_with_submissions_is_not_replaced_by_a_changed_chapter(graded,
     ):
         G.release(["05"], graded["course"], book=book)
     assert (graded["course"] / "release" / CH / f"{CH}.ipynb").read_bytes() == before
+
+
+def test_export_picks_up_scores_given_in_formgrader(graded):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}") as gb:
+        gb.find_grade("convsvd-ex-masks-written", CH, CH, "mixed").manual_score = 0.5  # what formgrader stores
+        gb.db.commit()
+    rows = G.export(G.find_submissions(graded["subs"]), graded["course"])
+    [row] = [r for r in rows if r["student"] == "mixed" and r["exercise"] == "convsvd-ex-masks"]
+    assert (row["part"], row["score"], row["max_score"], row["flag"]) == ("written", "0.5", "1", "")
