@@ -29,9 +29,12 @@ def assets_dir(confdir) -> Path:
 def _use_local_assets(app, config):
     folder = assets_dir(app.confdir)
     if not (folder / MATHJAX_ENTRY).is_file():
-        logger.warning(f"offline assets are missing: no {folder / MATHJAX_ENTRY}. Run `make assets` "
-                       "(python tools/fetch_assets.py) before building; MathJax comes from a CDN meanwhile.",
-                       type="laaic", subtype="assets")
+        logger.warning(
+            f"offline assets are missing: no {folder / MATHJAX_ENTRY}. Run `make assets` "
+            "(python tools/fetch_assets.py) before building; MathJax comes from a CDN meanwhile.",
+            type="laaic",
+            subtype="assets",
+        )
         return
     config.html_static_path = list(config.html_static_path) + [str(folder)]
     # a path relative to _static: Sphinx then adds it as a local script

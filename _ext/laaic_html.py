@@ -20,7 +20,6 @@
 
 import os
 
-
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 

@@ -35,12 +35,21 @@ import base64
 import html as _html
 import io
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["frame_values", "value_range", "static_twin", "live_slider", "slider", "SliderWithTwin",
-           "TWIN_MIN_DPI", "FRAME_FORMATS", "STATIC_ENV"]
+__all__ = [
+    "frame_values",
+    "value_range",
+    "static_twin",
+    "live_slider",
+    "slider",
+    "SliderWithTwin",
+    "TWIN_MIN_DPI",
+    "FRAME_FORMATS",
+    "STATIC_ENV",
+]
 
 #: The lowest resolution a static twin accepts: below it, axis labels blur.
 TWIN_MIN_DPI = 100
@@ -54,15 +63,15 @@ FRAME_FORMATS = ("webp", "png")
 # Matplotlib's player draws its buttons with Font Awesome 4.4 icons loaded from
 # a CDN (broken offline). Each icon is replaced by a character every font has.
 _ICON_TEXT = {
-    "fa fa-minus": "\u2212",                    # decrease speed
-    "fa fa-fast-backward": "\u21e4",            # first frame
-    "fa fa-step-backward": "\u2190",            # previous frame
+    "fa fa-minus": "\u2212",  # decrease speed
+    "fa fa-fast-backward": "\u21e4",  # first frame
+    "fa fa-step-backward": "\u2190",  # previous frame
     "fa fa-play fa-flip-horizontal": "\u25c0",  # play backwards
-    "fa fa-pause": "\u2016",                    # pause
-    "fa fa-play": "\u25b6",                     # play
-    "fa fa-step-forward": "\u2192",             # next frame
-    "fa fa-fast-forward": "\u21e5",             # last frame
-    "fa fa-plus": "+",                          # increase speed
+    "fa fa-pause": "\u2016",  # pause
+    "fa fa-play": "\u25b6",  # play
+    "fa fa-step-forward": "\u2192",  # next frame
+    "fa fa-fast-forward": "\u21e5",  # last frame
+    "fa fa-plus": "+",  # increase speed
 }
 _FA_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="[^"]*font-awesome[^"]*"\s*/?>\s*', re.S)
 _FRAME = re.compile(r'(frames\[\d+\] = ")data:image/png;base64,(.*?)(")', re.S)
@@ -97,8 +106,10 @@ def _text_controls(player: str) -> str:
         player = player.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{text}</span>')
     if n_links != 1 or "font-awesome" in player or 'class="fa ' in player:
         # a Matplotlib release changed its template: fail here, not silently in a reader's browser
-        raise RuntimeError("could not replace the Font Awesome icons of Matplotlib's animation player; "
-                           "update helpers.widgets._ICON_TEXT for this Matplotlib version.")
+        raise RuntimeError(
+            "could not replace the Font Awesome icons of Matplotlib's animation player; "
+            "update helpers.widgets._ICON_TEXT for this Matplotlib version."
+        )
     return player
 
 
@@ -114,8 +125,17 @@ def _png_to_webp(player: str) -> str:
     return _FRAME.sub(convert, player)
 
 
-def static_twin(draw: Callable, values: Sequence, *, name: str = "value", frames: int = 8, figsize=(8, 3.5),
-                interval_ms: int = 800, dpi: int = TWIN_MIN_DPI, frame_format: str = "webp") -> str:
+def static_twin(
+    draw: Callable,
+    values: Sequence,
+    *,
+    name: str = "value",
+    frames: int = 8,
+    figsize=(8, 3.5),
+    interval_ms: int = 800,
+    dpi: int = TWIN_MIN_DPI,
+    frame_format: str = "webp",
+) -> str:
     """HTML of a scrubber over ``draw(fig, v)`` for up to ``frames`` values of ``values``.
 
     Uses :meth:`matplotlib.animation.Animation.to_jshtml`; the frames are
@@ -141,8 +161,9 @@ def static_twin(draw: Callable, values: Sequence, *, name: str = "value", frames
     from matplotlib.animation import FuncAnimation
 
     if frame_format not in FRAME_FORMATS:
-        raise ValueError(f"frame_format must be one of {FRAME_FORMATS}, not {frame_format!r} "
-                         "(JPEG blurs the text of axis labels).")
+        raise ValueError(
+            f"frame_format must be one of {FRAME_FORMATS}, not {frame_format!r} (JPEG blurs the text of axis labels)."
+        )
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or dpi < TWIN_MIN_DPI:
         raise ValueError(f"dpi must be a number >= {TWIN_MIN_DPI} so that axis labels stay readable, got {dpi!r}.")
     if not isinstance(name, str) or not name:
@@ -156,8 +177,9 @@ def static_twin(draw: Callable, values: Sequence, *, name: str = "value", frames
         return []
 
     try:
-        anim = FuncAnimation(fig, update, frames=len(shown), init_func=lambda: [], blit=False,
-                             interval=interval_ms, repeat=False)
+        anim = FuncAnimation(
+            fig, update, frames=len(shown), init_func=lambda: [], blit=False, interval=interval_ms, repeat=False
+        )
         with matplotlib.rc_context({"animation.frame_format": "png", "savefig.dpi": dpi}):
             player = anim.to_jshtml(default_mode="once")
     finally:
@@ -169,15 +191,16 @@ def static_twin(draw: Callable, values: Sequence, *, name: str = "value", frames
     labels = ", ".join(str(v) for v in shown)
     # the player's <img> has no alt text: give it the caption
     player = re.sub(r'(<img id="_anim_img[^"]*")', rf'\1 alt="{_html.escape(caption)}"', player, count=1)
-    return (f'<div class="laaic-static-twin" data-dpi="{dpi:g}" data-frame-format="{frame_format}">'
-            f'<p class="laaic-static-twin-caption" style="margin:0;font-size:90%">'
-            f"<strong>{_html.escape(caption)}</strong>: frames precomputed for {_html.escape(labels)}; "
-            "step through them with the controls.</p>"
-            f"{player}</div>")
+    return (
+        f'<div class="laaic-static-twin" data-dpi="{dpi:g}" data-frame-format="{frame_format}">'
+        f'<p class="laaic-static-twin-caption" style="margin:0;font-size:90%">'
+        f"<strong>{_html.escape(caption)}</strong>: frames precomputed for {_html.escape(labels)}; "
+        "step through them with the controls.</p>"
+        f"{player}</div>"
+    )
 
 
-def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initial=None,
-                figsize=(8, 3.5)):
+def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initial=None, figsize=(8, 3.5)):
     """An ``ipywidgets`` slider that calls ``draw(fig, value)`` on a new figure for each value.
 
     Integer ranges get an ``IntSlider``; anything else a ``SelectionSlider``,
@@ -195,15 +218,29 @@ def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initia
         raise ValueError(f"initial value {initial!r} is not one of the slider's values.")
     style = {"description_width": "initial"}  # the name in full, not cut at 80 px
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) and values == list(
-            range(values[0], values[-1] + 1, (values[1] - values[0]) if len(values) > 1 else 1)):
+        range(values[0], values[-1] + 1, (values[1] - values[0]) if len(values) > 1 else 1)
+    ):
         step = values[1] - values[0] if len(values) > 1 else 1
-        control = widgets.IntSlider(value=initial, min=values[0], max=values[-1], step=step,
-                                    description=name, continuous_update=False, style=style)
+        control = widgets.IntSlider(
+            value=initial,
+            min=values[0],
+            max=values[-1],
+            step=step,
+            description=name,
+            continuous_update=False,
+            style=style,
+        )
         readout = None
     else:
-        control = widgets.SelectionSlider(options=values, value=initial, description=name,
-                                          continuous_update=False, readout=False, style=style,
-                                          layout=widgets.Layout(width="min(60%, 420px)"))
+        control = widgets.SelectionSlider(
+            options=values,
+            value=initial,
+            description=name,
+            continuous_update=False,
+            readout=False,
+            style=style,
+            layout=widgets.Layout(width="min(60%, 420px)"),
+        )
         readout = widgets.Label(value=str(initial), layout=widgets.Layout(margin="0 0 0 10px"))
         widgets.dlink((control, "value"), (readout, "value"), transform=str)
 
@@ -242,8 +279,17 @@ class SliderWithTwin:
         return (data, metadata) if metadata else data
 
 
-def slider(draw: Callable, values: Sequence, *, name: str = "value", initial=None, frames: int = 8,
-           figsize=(8, 3.5), live: bool = True, frame_format: str = "webp") -> None:
+def slider(
+    draw: Callable,
+    values: Sequence,
+    *,
+    name: str = "value",
+    initial=None,
+    frames: int = 8,
+    figsize=(8, 3.5),
+    live: bool = True,
+    frame_format: str = "webp",
+) -> None:
     """Display the live slider and its static twin, from one ``draw`` function, as one output.
 
     Parameters

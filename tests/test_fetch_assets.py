@@ -34,9 +34,13 @@ def fake_npm(tmp_path, monkeypatch):
     tgz = tmp_path / "src" / f"mathjax-{fetch.MATHJAX_VERSION}.tgz"
     tgz.parent.mkdir()
     with tarfile.open(tgz, "w:gz") as tar:
-        for name, data in [("package/LICENSE", b"Apache-2.0"), ("package/es5/tex-mml-chtml.js", b"// mathjax"),
-                           ("package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff", b"font"),
-                           ("package/es5/tex-svg.js", b"// not needed"), ("package/ts/index.ts", b"// source")]:
+        for name, data in [
+            ("package/LICENSE", b"Apache-2.0"),
+            ("package/es5/tex-mml-chtml.js", b"// mathjax"),
+            ("package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff", b"font"),
+            ("package/es5/tex-svg.js", b"// not needed"),
+            ("package/ts/index.ts", b"// source"),
+        ]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))

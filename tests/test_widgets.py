@@ -37,8 +37,10 @@ def test_frame_values_spread_over_the_range():
 
 def test_value_range_names_both_ends():
     assert widgets.value_range(range(1, 17)) == "1…16"
-    assert widgets.value_range(["layer 1 · component 1", "x", "layer 2 · component 16"]) == \
-        "layer 1 · component 1…layer 2 · component 16"
+    assert (
+        widgets.value_range(["layer 1 · component 1", "x", "layer 2 · component 16"])
+        == "layer 1 · component 1…layer 2 · component 16"
+    )
     assert widgets.value_range([0.5]) == "0.5"
     with pytest.raises(ValueError, match="at least one value"):
         widgets.value_range([])
@@ -175,7 +177,9 @@ def test_the_book_build_sets_the_static_switch_for_its_kernels(monkeypatch):
     from types import SimpleNamespace
 
     monkeypatch.setenv(widgets.STATIC_ENV, "0")  # restored (removed) after the test
-    spec = importlib.util.spec_from_file_location("laaic_html", Path(__file__).resolve().parents[1] / "_ext/laaic_html.py")
+    spec = importlib.util.spec_from_file_location(
+        "laaic_html", Path(__file__).resolve().parents[1] / "_ext/laaic_html.py"
+    )
     ext = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ext)
     ext.setup(SimpleNamespace(add_js_file=lambda *a, **k: None, connect=lambda *a, **k: None))

@@ -37,8 +37,7 @@ MATHJAX_SHA512 = "Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsP
 # The component the pages load, and what it loads on demand: TeX extensions
 # (autoload), the CHTML fonts, the menu, accessibility and speech.
 MATHJAX_ENTRY = "tex-mml-chtml.js"
-MATHJAX_KEEP = (MATHJAX_ENTRY, "input/", "output/chtml/", "output/chtml.js", "ui/", "a11y/", "sre/",
-                "adaptors/")
+MATHJAX_KEEP = (MATHJAX_ENTRY, "input/", "output/chtml/", "output/chtml.js", "ui/", "a11y/", "sre/", "adaptors/")
 
 
 def sha512_b64(path: Path) -> str:
@@ -54,27 +53,33 @@ def fetch_mathjax(dest: Path) -> Path:
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("npm is needed to fetch MathJax for the offline book: install Node.js and npm "
-                         "(Debian: sudo apt-get install npm), then run `make assets` again.")
+        raise SystemExit(
+            "npm is needed to fetch MathJax for the offline book: install Node.js and npm "
+            "(Debian: sudo apt-get install npm), then run `make assets` again."
+        )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        subprocess.run([npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--silent"], cwd=tmp, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL
+        )
         tgz = tmp / f"mathjax-{MATHJAX_VERSION}.tgz"
         if not tgz.is_file():
             raise SystemExit(f"npm pack did not produce {tgz.name}; check that the npm registry is reachable.")
         got = sha512_b64(tgz)
         if got != MATHJAX_SHA512:
-            raise SystemExit(f"mathjax-{MATHJAX_VERSION}.tgz has SHA-512 {got}, expected {MATHJAX_SHA512}; "
-                             "refusing to use it.")
+            raise SystemExit(
+                f"mathjax-{MATHJAX_VERSION}.tgz has SHA-512 {got}, expected {MATHJAX_SHA512}; refusing to use it."
+            )
         staging = tmp / "mathjax"
         with tarfile.open(tgz) as tar:
             prefix = "package/es5/"
-            members = [m for m in tar.getmembers()
-                       if m.isfile() and m.name.startswith(prefix)
-                       and m.name[len(prefix):].startswith(MATHJAX_KEEP)]
+            members = [
+                m
+                for m in tar.getmembers()
+                if m.isfile() and m.name.startswith(prefix) and m.name[len(prefix) :].startswith(MATHJAX_KEEP)
+            ]
             for m in members:
-                out = staging / m.name[len(prefix):]
+                out = staging / m.name[len(prefix) :]
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(tar.extractfile(m).read())
             licence = tar.extractfile("package/LICENSE").read()
@@ -94,8 +99,9 @@ def fetch_mathjax(dest: Path) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=ROOT / "_build" / "assets",
-                        help="folder for the assets (default: _build/assets)")
+    parser.add_argument(
+        "--dest", type=Path, default=ROOT / "_build" / "assets", help="folder for the assets (default: _build/assets)"
+    )
     args = parser.parse_args(argv)
     if args.dest.exists() and not args.dest.is_dir():
         raise SystemExit(f"--dest {args.dest} is a file; give a folder.")

@@ -30,8 +30,16 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("LAAIC_BOOK_HTML", ROOT / "_build" / "quick" / "_build" / "html"))
 SHOTS = Path(os.environ.get("LAAIC_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 CHROMIUM = os.environ.get("LAAIC_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def toc_pages() -> list[str]:
@@ -125,7 +133,8 @@ def test_page_loads_without_javascript_errors_and_with_its_figures(browser, site
         assert v.page.title(), f"{path}: empty title"
         v.assert_offline_and_clean(path)
         images = v.page.eval_on_selector_all(
-            "main img", "els => els.map(e => [e.getAttribute('src'), e.complete, e.naturalWidth, e.naturalHeight])")
+            "main img", "els => els.map(e => [e.getAttribute('src'), e.complete, e.naturalWidth, e.naturalHeight])"
+        )
         for src, complete, w, h in images:
             assert complete and w > 0 and h > 0, f"{path}: image {src} did not render"
             if not src.startswith("data:"):
@@ -174,13 +183,15 @@ def test_dark_mode_renders(browser, site, path):
     v = Visit(browser, site, path, color_scheme="dark")
     try:
         # the theme follows the system preference ("auto") and can be forced; force it to be sure
-        v.page.evaluate("document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'")
+        v.page.evaluate(
+            "document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'"
+        )
         v.page.wait_for_timeout(200)
         rgb = v.page.evaluate("getComputedStyle(document.body).backgroundColor")
-        values = [int(x) for x in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+        values = [int(x) for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
         assert sum(values) / 3 < 80, f"{path}: dark mode background is {rgb}"
         color = v.page.evaluate("getComputedStyle(document.querySelector('main')).color")
-        text = [int(x) for x in color[color.index("(") + 1:color.index(")")].split(",")[:3]]
+        text = [int(x) for x in color[color.index("(") + 1 : color.index(")")].split(",")[:3]]
         assert sum(text) / 3 > 150, f"{path}: dark mode text colour is {color}"
         v.page.screenshot(path=str(SHOTS / f"{Path(path).name}-dark.png"))
         v.assert_offline_and_clean(f"{path} (dark)")

@@ -35,8 +35,9 @@ FRAME_BUDGET_KB = 350
 #: The resolution below which axis labels blur (helpers.widgets.TWIN_MIN_DPI).
 MIN_DPI = 100
 
-TWIN = re.compile(r'<div class="laaic-static-twin" data-dpi="([\d.]+)" data-frame-format="(\w+)">(.*?)</script>\s*</div>',
-                  re.S)
+TWIN = re.compile(
+    r'<div class="laaic-static-twin" data-dpi="([\d.]+)" data-frame-format="(\w+)">(.*?)</script>\s*</div>', re.S
+)
 FRAME = re.compile(r'frames\[\d+\] = "data:image/([\w+]+);base64,(.*?)"', re.S)
 
 
@@ -59,7 +60,8 @@ def test_chapter_page_is_within_the_size_budget(page):
     size = page.stat().st_size / 1e6
     assert size <= PAGE_BUDGET_MB, (
         f"{page.name} weighs {size:.1f} MB, over the budget of {PAGE_BUDGET_MB} MB: fewer slider frames, "
-        "smaller figures, or frame_format='webp' in helpers.widgets.slider")
+        "smaller figures, or frame_format='webp' in helpers.widgets.slider"
+    )
 
 
 def test_slider_twins_have_readable_lossless_frames_and_a_caption():
@@ -80,7 +82,8 @@ def test_slider_twins_have_readable_lossless_frames_and_a_caption():
             for mime, data in frames:
                 assert mime == fmt, f"{page.name}: a {mime} frame in a {fmt} twin"
                 assert len(data) <= FRAME_BUDGET_KB * 1000, (
-                    f"{page.name}: a {len(data) / 1000:.0f} kB slider frame, over {FRAME_BUDGET_KB} kB")
+                    f"{page.name}: a {len(data) / 1000:.0f} kB slider frame, over {FRAME_BUDGET_KB} kB"
+                )
                 img = Image.open(io.BytesIO(base64.b64decode(data.replace("\\\n", ""))))
                 # at 100 dpi even a 6-inch-wide figure is 600 px wide
                 assert img.width >= 6 * MIN_DPI, f"{page.name}: a {img.width}-pixel-wide frame"
