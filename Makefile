@@ -27,12 +27,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv assets book book-quick test unit notebooks lab run run-all bench handouts browser clean release grade
+.PHONY: venv assets book book-quick test unit notebooks lab run run-all bench handouts browser clean release grade lint fix
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python 3.10+ is needed (3.11 recommended); set PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# nbgrader (graded labs) adds menus to every reader's JupyterLab; instructors re-enable
+	@# them with: .venv/bin/jupyter labextension enable --level=sys_prefix @jupyter/nbgrader
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -107,3 +110,14 @@ release: venv
 
 grade: venv
 	$(BIN)/python tools/grading.py grade $(SUB) --out $(CSV) $(if $(FULL),--full)
+
+# Lint and format (ruff, configured in pyproject.toml) over helpers/, tools/,
+# tests/, _ext/, benchmarks/ and the chapters; `make test` runs `lint` first.
+# `make fix` applies the safe fixes and formats everything.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fix: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

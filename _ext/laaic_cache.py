@@ -31,8 +31,12 @@ def fingerprint(sources: list[Path]) -> str:
         source = Path(source)
         if not source.exists():
             raise FileNotFoundError(f"laaic_cache_sources names {str(source)!r}, which does not exist.")
-        files = [source] if source.is_file() else sorted(
-            p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        files = (
+            [source]
+            if source.is_file()
+            else sorted(
+                p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+            )
         )
         for f in files:
             digest.update(f.relative_to(source.parent).as_posix().encode() + b"\0")

@@ -44,9 +44,11 @@ def child(threads):
 
     dev = torch.device("cpu")
     out = {"tuned": tuned}
-    for name, make, shape, batch in (("ReportCNN 28x28", lambda: ReportCNN(1, 28), (1, 28, 28), 128),
-                                     ("ReportCNN 32x32", lambda: ReportCNN(1, 32), (1, 32, 32), 128),
-                                     ("TinyConvNet", TinyConvNet, (1, 28, 28), 64)):
+    for name, make, shape, batch in (
+        ("ReportCNN 28x28", lambda: ReportCNN(1, 28), (1, 28, 28), 128),
+        ("ReportCNN 32x32", lambda: ReportCNN(1, 32), (1, 32, 32), 128),
+        ("TinyConvNet", TinyConvNet, (1, 28, 28), 64),
+    ):
         torch.manual_seed(0)
         net = make()
         x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
@@ -92,8 +94,10 @@ def main():
         print("# this C library cannot be tuned (not glibc): both settings are the default allocator")
     row("network", "what", "tuned", "glibc default", "speed-up")
     for name in [k for k in runs["tuned"][0] if k != "tuned"]:
-        for what, label in (("train", "train img/s (batch 128; TinyConvNet 64)"),
-                            ("infer", "inference img/s (batch 256)")):
+        for what, label in (
+            ("train", "train img/s (batch 128; TinyConvNet 64)"),
+            ("infer", "inference img/s (batch 256)"),
+        ):
             a = statistics.median(run[name][what] for run in runs["tuned"])
             b = statistics.median(run[name][what] for run in runs["default"])
             row(name, label, f"{a:,.0f}", f"{b:,.0f}", f"{a / b:.2f}x")

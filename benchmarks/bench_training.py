@@ -19,16 +19,25 @@ from _common import parser, row, start, train_step
 from helpers.bench import paired_times
 from helpers.models import MLP, ReportCNN, TinyConvNet
 
-
 # operator names (torch.profiler keys) grouped by what they do
-GROUPS = {"convolution, forward": ["aten::mkldnn_convolution", "aten::cudnn_convolution", "aten::_convolution"],
-          "convolution, backward": ["aten::convolution_backward"],
-          "max-pooling, forward and backward": ["aten::max_pool2d_with_indices",
-                                                "aten::max_pool2d_with_indices_backward"],
-          "ReLU, forward and backward": ["aten::clamp_min", "aten::relu", "aten::threshold_backward"],
-          "dense layers": ["aten::addmm", "aten::mm"],
-          "optimizer (Adam)": ["Optimizer.step#Adam.step", "aten::lerp_", "aten::sqrt", "aten::addcdiv_",
-                               "aten::addcmul_", "aten::mul_", "aten::div", "aten::add_", "aten::_foreach_add_"]}
+GROUPS = {
+    "convolution, forward": ["aten::mkldnn_convolution", "aten::cudnn_convolution", "aten::_convolution"],
+    "convolution, backward": ["aten::convolution_backward"],
+    "max-pooling, forward and backward": ["aten::max_pool2d_with_indices", "aten::max_pool2d_with_indices_backward"],
+    "ReLU, forward and backward": ["aten::clamp_min", "aten::relu", "aten::threshold_backward"],
+    "dense layers": ["aten::addmm", "aten::mm"],
+    "optimizer (Adam)": [
+        "Optimizer.step#Adam.step",
+        "aten::lerp_",
+        "aten::sqrt",
+        "aten::addcdiv_",
+        "aten::addcmul_",
+        "aten::mul_",
+        "aten::div",
+        "aten::add_",
+        "aten::_foreach_add_",
+    ],
+}
 
 
 def profile(dev):
@@ -62,8 +71,10 @@ def profile(dev):
         named |= set(names)
         row(group, f"{100 * sum(e.self_cpu_time_total for e in events if e.key in names) / total:.1f} %")
     other = sorted(((e.self_cpu_time_total, e.key) for e in events if e.key not in named), reverse=True)
-    row("everything else (largest: " + ", ".join(k for _, k in other[:3]) + ")",
-        f"{100 * sum(t for t, _ in other) / total:.1f} %")
+    row(
+        "everything else (largest: " + ", ".join(k for _, k in other[:3]) + ")",
+        f"{100 * sum(t for t, _ in other) / total:.1f} %",
+    )
 
 
 def main():
@@ -71,10 +82,12 @@ def main():
     p.add_argument("--profile", action="store_true", help="also show where a training step's time goes")
     args = p.parse_args()
     dev = start(args)
-    nets = {"TinyConvNet (MNIST)": (TinyConvNet, (1, 28, 28)),
-            "ReportCNN 28x28 (Fashion-MNIST)": (lambda: ReportCNN(1, 28), (1, 28, 28)),
-            "ReportCNN 32x32 (CIFAR-10)": (lambda: ReportCNN(1, 32), (1, 32, 32)),
-            "MLP on M=256 projections": (lambda: MLP(256), (256,))}
+    nets = {
+        "TinyConvNet (MNIST)": (TinyConvNet, (1, 28, 28)),
+        "ReportCNN 28x28 (Fashion-MNIST)": (lambda: ReportCNN(1, 28), (1, 28, 28)),
+        "ReportCNN 32x32 (CIFAR-10)": (lambda: ReportCNN(1, 32), (1, 32, 32)),
+        "MLP on M=256 projections": (lambda: MLP(256), (256,)),
+    }
     row("network", "layout", "train img/s (batch 128)", "inference img/s (batch 256)")
     for name, (make, shape) in nets.items():
         layouts = ["NCHW", "channels-last"] if len(shape) == 3 else ["-"]
@@ -100,6 +113,7 @@ def main():
             row(name, layout, f"{128 / t[layout, 'train']:,.0f}", f"{256 / t[layout, 'infer']:,.0f}")
     if args.profile:
         profile(dev)
+
 
 if __name__ == "__main__":
     start_time = time.perf_counter()

@@ -9,7 +9,8 @@ One module per concern, imported in one direction (see ``DESIGN.md``):
 - :mod:`helpers.train`    fit / evaluate / cross-validate, cached checkpoints
 - :mod:`helpers.plotting` figures shared by chapters
 - :mod:`helpers.claims`   guards for the sentences that depend on a run (every chapter)
-- :mod:`helpers.publish`  ``glue``: ``myst_nb.glue``, or a plain display where myst_nb is absent; ``glued`` for ``{eval}``
+- :mod:`helpers.publish`  ``glue`` (``myst_nb.glue``, or a plain display where myst_nb is
+  absent) and ``glued`` for the prose's ``{eval}`` roles
 
 The most used names are available at the top level::
 

@@ -9,15 +9,14 @@ benchmark scripts, never asserted by tests: a slow machine is not a bug.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 __all__ = ["median_time", "paired_times", "inference_time", "speedup", "module_times", "machine_description"]
 
 
-def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02,
-                warmup: int = 1) -> float:
+def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02, warmup: int = 1) -> float:
     """Median over ``repeats`` of the seconds one call of ``fn`` takes.
 
     Each repeat calls ``fn`` enough times in a row to last at least
@@ -27,7 +26,9 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
     """
     for label, value in (("repeats", repeats), ("warmup", warmup)):
         if isinstance(value, bool) or not isinstance(value, int) or value < (1 if label == "repeats" else 0):
-            raise ValueError(f"{label} must be a {'positive' if label == 'repeats' else 'non-negative'} integer, got {value!r}.")
+            raise ValueError(
+                f"{label} must be a {'positive' if label == 'repeats' else 'non-negative'} integer, got {value!r}."
+            )
     if not min_time > 0:
         raise ValueError(f"min_time must be positive, got {min_time!r}.")
     for _ in range(warmup):
@@ -45,8 +46,7 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
     return float(np.median(samples))
 
 
-def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: int = 1,
-                 samples: bool = False) -> dict:
+def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: int = 1, samples: bool = False) -> dict:
     """Median seconds per call of several functions, timed in alternation.
 
     On a shared or thermally throttled machine the speed of the CPU drifts
@@ -112,8 +112,17 @@ def _layouts(models, dev, channels_last: bool):
     return stack
 
 
-def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = None,
-            rounds: int = 7, min_time: float = 0.05, channels_last: bool = True) -> dict:
+def speedup(
+    baseline,
+    candidate,
+    inputs,
+    *,
+    device="cpu",
+    threads: int | None = None,
+    rounds: int = 7,
+    min_time: float = 0.05,
+    channels_last: bool = True,
+) -> dict:
     """Measured speed-up of ``candidate`` over ``baseline`` (two models) on a batch ``inputs``, timed in alternation.
 
     On the CPU both models run channels-last, as :func:`helpers.train.fit` and
@@ -145,21 +154,39 @@ def speedup(baseline, candidate, inputs, *, device="cpu", threads: int | None = 
             m(x)
             if dev.type == "cuda":
                 torch.cuda.synchronize()
+
         return call
 
     with _layouts(models.values(), dev, channels_last), _threads(threads), torch.inference_mode():
-        t = paired_times({k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2,
-                         samples=True)
+        t = paired_times(
+            {k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2, samples=True
+        )
     ratios = np.array(t["baseline"]) / np.array(t["candidate"])
     base, cand = float(np.median(t["baseline"])), float(np.median(t["candidate"]))
     # the speed-up is the median of the per-round ratios, so that it always lies between its quartiles
-    return {"baseline": base, "candidate": cand, "speedup": float(np.median(ratios)),
-            "low": float(np.percentile(ratios, 25)), "high": float(np.percentile(ratios, 75)), "rounds": int(rounds)}
+    return {
+        "baseline": base,
+        "candidate": cand,
+        "speedup": float(np.median(ratios)),
+        "low": float(np.percentile(ratios, 25)),
+        "high": float(np.percentile(ratios, 75)),
+        "rounds": int(rounds),
+    }
 
 
-def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", threads: int | None = None,
-                   repeats: int = 7, min_time: float = 0.05, warmup: int = 2, inputs=None,
-                   channels_last: bool = True) -> float:
+def inference_time(
+    model,
+    input_shape: tuple,
+    batch_size: int,
+    *,
+    device="cpu",
+    threads: int | None = None,
+    repeats: int = 7,
+    min_time: float = 0.05,
+    warmup: int = 2,
+    inputs=None,
+    channels_last: bool = True,
+) -> float:
     """Median seconds of one forward pass of ``model`` on a batch of ``batch_size`` inputs.
 
     ``inputs`` (a tensor batch) replaces the default random batch.
@@ -193,8 +220,9 @@ def inference_time(model, input_shape: tuple, batch_size: int, *, device="cpu", 
         model.train(was)
 
 
-def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
-                 min_time: float = 0.02, channels_last: bool = True) -> list[list[tuple[str, float]]]:
+def module_times(
+    *sequentials, x, threads: int | None = None, rounds: int = 7, min_time: float = 0.02, channels_last: bool = True
+) -> list[list[tuple[str, float]]]:
     """Median seconds of each child of one or more ``torch.nn.Sequential``, each on its real input.
 
     ``x`` is the input of the first child; every child gets the output of the
@@ -222,8 +250,7 @@ def module_times(*sequentials, x, threads: int | None = None, rounds: int = 7,
     for s in sequentials:
         s.eval()
     try:
-        with _layouts(sequentials, torch.device("cpu"), channels_last), _threads(threads), \
-                torch.inference_mode():
+        with _layouts(sequentials, torch.device("cpu"), channels_last), _threads(threads), torch.inference_mode():
             for name in names:
                 mods = [dict(s.named_children())[name] for s in sequentials]
                 fns = {i: (lambda m=m, inp=inp: m(inp)) for i, (m, inp) in enumerate(zip(mods, inputs))}
@@ -254,5 +281,7 @@ def machine_description() -> str:
     except OSError:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}, {gpu}; "
-            f"Python {platform.python_version()}, torch {torch.__version__}, NumPy {np.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}, {gpu}; "
+        f"Python {platform.python_version()}, torch {torch.__version__}, NumPy {np.__version__}"
+    )

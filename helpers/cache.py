@@ -15,8 +15,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .config import cache_dir
 
@@ -27,10 +28,7 @@ class CacheError(OSError):
     """The cache directory cannot be created or written to."""
 
 
-_FIX = (
-    "Point the cache somewhere writable with the environment variable LAAIC_CACHE_DIR "
-    "or helpers.set_cache_dir(path)"
-)
+_FIX = "Point the cache somewhere writable with the environment variable LAAIC_CACHE_DIR or helpers.set_cache_dir(path)"
 
 
 def _explain(err: OSError, where: Path) -> CacheError:

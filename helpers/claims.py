@@ -64,6 +64,8 @@ def expect(condition, claim: str, cfg) -> bool:
     elif cfg.quick:
         print(f"⚠ quick mode: the claim does not hold on this small run (full mode would stop here): {claim}")
     else:
-        raise ClaimError(f"the book says '{claim}', but this run contradicts it. Rewrite the sentence "
-                         "from the new numbers, or find out what changed.")
+        raise ClaimError(
+            f"the book says '{claim}', but this run contradicts it. Rewrite the sentence "
+            "from the new numbers, or find out what changed."
+        )
     return holds

@@ -114,9 +114,7 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
     elif isinstance(device, str):
         name = device.strip().lower()
     else:
-        raise TypeError(
-            f"device must be a string such as 'auto', 'cpu' or 'cuda', not {type(device).__name__}."
-        )
+        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', not {type(device).__name__}.")
     if name == "cpu":
         return torch.device("cpu")
     if name == "cuda" or name.startswith("cuda:"):
@@ -224,7 +222,7 @@ def set_cache_dir(path: str | os.PathLike | None) -> Path:
 
 # glibc's mallopt() parameters (malloc.h) and the values set by tune_allocator().
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 * 2**20   # the largest value glibc accepts on 64-bit machines
+MMAP_THRESHOLD = 32 * 2**20  # the largest value glibc accepts on 64-bit machines
 TRIM_THRESHOLD = 256 * 2**20
 _allocator_tuned: bool | None = None
 
@@ -266,8 +264,9 @@ def tune_allocator() -> bool:
         mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
         # mallopt returns 1 on success; the mmap threshold must be set first,
         # since setting it also fixes the (otherwise dynamic) trim threshold.
-        _allocator_tuned = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-                                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+        _allocator_tuned = bool(
+            mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        )
     return _allocator_tuned
 
 

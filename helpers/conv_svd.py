@@ -36,9 +36,7 @@ __all__ = [
 def check_conv(conv) -> nn.Conv2d:
     """Refuse what the patch-matrix analysis does not cover, with the reason and the fix."""
     if not isinstance(conv, nn.Conv2d):
-        raise TypeError(
-            f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}; pass e.g. model.conv1."
-        )
+        raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}; pass e.g. model.conv1.")
     unsupported = []
     if tuple(conv.stride) != (1, 1):
         unsupported.append(f"stride={tuple(conv.stride)}")
@@ -83,14 +81,13 @@ def patches(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
     """im2col: the (N, C_in·kh·kw, L) patch columns that ``conv`` sees."""
     check_conv(conv)
     if x.dim() != 4 or x.shape[1] != conv.in_channels:
-        raise ValueError(
-            f"input must be (N, {conv.in_channels}, H, W) for this layer, got {tuple(x.shape)}."
-        )
+        raise ValueError(f"input must be (N, {conv.in_channels}, H, W) for this layer, got {tuple(x.shape)}.")
     return nn.functional.unfold(x, conv.kernel_size)
 
 
-def analytical_conv(x: torch.Tensor, conv: nn.Conv2d, svd: dict | None = None, relu: bool = False,
-                    return_coords: bool = False):
+def analytical_conv(
+    x: torch.Tensor, conv: nn.Conv2d, svd: dict | None = None, relu: bool = False, return_coords: bool = False
+):
     """The layer's output computed in SVD coordinates over im2col patches.
 
     Parameters
@@ -106,8 +103,8 @@ def analytical_conv(x: torch.Tensor, conv: nn.Conv2d, svd: dict | None = None, r
     p = patches(x, conv)
     dt = x.dtype
     u, s, vt = svd["U"].to(dt), svd["S"].to(dt), svd["Vt"].to(dt)
-    z = vt @ p                                   # (N, r, L)
-    y = u @ (s[:, None] * z)                     # (N, C_out, L)
+    z = vt @ p  # (N, r, L)
+    y = u @ (s[:, None] * z)  # (N, C_out, L)
     if conv.bias is not None:
         y = y + conv.bias.detach().to(dt)[:, None]
     h_out = x.shape[2] - conv.kernel_size[0] + 1

@@ -18,8 +18,8 @@ with :func:`scipy.optimize.linprog`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy import fft, optimize, stats
@@ -146,8 +146,17 @@ class SolverResult:
         return len(self.objective)
 
 
-def _prox_grad(forward: Callable, adjoint: Callable, y, lam: float, lipschitz: float, iters: int,
-               x0, accelerate: bool, record: bool) -> SolverResult:
+def _prox_grad(
+    forward: Callable,
+    adjoint: Callable,
+    y,
+    lam: float,
+    lipschitz: float,
+    iters: int,
+    x0,
+    accelerate: bool,
+    record: bool,
+) -> SolverResult:
     y = _finite(y, "measurements y")
     iters = _positive_int(iters, "number of iterations")
     if not (np.isfinite(lam) and lam >= 0):
@@ -173,8 +182,9 @@ def _prox_grad(forward: Callable, adjoint: Callable, y, lam: float, lipschitz: f
     return SolverResult(x=x, objective=obj)
 
 
-def ista(forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None,
-         record: bool = True) -> SolverResult:
+def ista(
+    forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None, record: bool = True
+) -> SolverResult:
     """ISTA (proximal gradient) for ½‖Ax − y‖² + λ‖x‖₁; objective error O(1/k).
 
     ``forward``/``adjoint`` apply A and Aᵀ; ``lipschitz`` is ‖A‖₂². With
@@ -183,8 +193,9 @@ def ista(forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0
     return _prox_grad(forward, adjoint, y, lam, lipschitz, iters, x0, False, record)
 
 
-def fista(forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None,
-          record: bool = True) -> SolverResult:
+def fista(
+    forward, adjoint, y, lam: float, lipschitz: float, iters: int = 500, x0=None, record: bool = True
+) -> SolverResult:
     """FISTA (Beck & Teboulle 2009): ISTA with momentum; objective error O(1/k²)."""
     return _prox_grad(forward, adjoint, y, lam, lipschitz, iters, x0, True, record)
 
@@ -203,12 +214,21 @@ def mse_mae(x: np.ndarray, x_hat: np.ndarray) -> tuple[float, float]:
     if x.shape != x_hat.shape:
         raise ValueError(f"shapes {x.shape} and {x_hat.shape} differ.")
     d = x - x_hat
-    return float(np.mean(d ** 2)), float(np.mean(np.abs(d)))
+    return float(np.mean(d**2)), float(np.mean(np.abs(d)))
 
 
-def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: int = 0,
-                lam_rel: float = 1e-3, iters: int = 1000, method: str = "fista",
-                record: bool = False, phi: np.ndarray | None = None) -> dict:
+def reconstruct(
+    image: np.ndarray,
+    m: int,
+    *,
+    ensemble: str = "gaussian",
+    seed: int = 0,
+    lam_rel: float = 1e-3,
+    iters: int = 1000,
+    method: str = "fista",
+    record: bool = False,
+    phi: np.ndarray | None = None,
+) -> dict:
     """Measure ``image`` with M random projections and recover it.
 
     Parameters
@@ -244,8 +264,7 @@ def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: 
     else:
         phi = _finite(phi, "measurement matrix phi")
         if phi.shape != (m, n):
-            raise ValueError(f"phi must have shape (M, N) = ({m}, {n}) for M = {m} and this image, "
-                             f"got {phi.shape}.")
+            raise ValueError(f"phi must have shape (M, N) = ({m}, {n}) for M = {m} and this image, got {phi.shape}.")
     y = phi @ image.ravel()
     if method == "min-norm":
         x_hat = min_norm(phi, y).reshape(image.shape)
@@ -264,14 +283,14 @@ def reconstruct(image: np.ndarray, m: int, *, ensemble: str = "gaussian", seed: 
 
 # ----------------------------------------------------------- phase transition
 
+
 def basis_pursuit(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """min ‖x‖₁ subject to A x = y, as the linear programme x = u − v, u, v >= 0."""
     a, y = _finite(a, "A"), _finite(y, "y")
     if a.ndim != 2 or y.ndim != 1 or a.shape[0] != y.shape[0]:
         raise ValueError(f"A {a.shape} and y {y.shape} do not match: A must be M x N and y of length M.")
     m, n = a.shape
-    res = optimize.linprog(np.ones(2 * n), A_eq=np.hstack([a, -a]), b_eq=y, bounds=(0, None),
-                           method="highs")
+    res = optimize.linprog(np.ones(2 * n), A_eq=np.hstack([a, -a]), b_eq=y, bounds=(0, None), method="highs")
     if res.status != 0:
         raise RuntimeError(f"the linear programme failed: {res.message}")
     return res.x[:n] - res.x[n:]
@@ -323,8 +342,7 @@ def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int
     jobs = []
     for i, d in enumerate(deltas):
         m = max(1, int(round(d * n)))
-        jobs.append((n, m, [int(round(r * m)) for r in rhos], trials,
-                     [seed + 1000 * i + j for j in range(rhos.size)]))
+        jobs.append((n, m, [int(round(r * m)) for r in rhos], trials, [seed + 1000 * i + j for j in range(rhos.size)]))
     if workers == 1:
         columns = [_grid_column(job) for job in jobs]
     else:
@@ -355,11 +373,10 @@ def statistical_dimension_l1(eps: float) -> float:
         return float(eps)
 
     def bound(tau):
-        tail = 2 * ((1 + tau ** 2) * stats.norm.sf(tau) - tau * stats.norm.pdf(tau))
-        return eps * (1 + tau ** 2) + (1 - eps) * tail
+        tail = 2 * ((1 + tau**2) * stats.norm.sf(tau) - tau * stats.norm.pdf(tau))
+        return eps * (1 + tau**2) + (1 - eps) * tail
 
-    res = optimize.minimize_scalar(bound, bounds=(0.0, 10.0), method="bounded",
-                                   options={"xatol": 1e-12})
+    res = optimize.minimize_scalar(bound, bounds=(0.0, 10.0), method="bounded", options={"xatol": 1e-12})
     return float(res.fun)
 
 
@@ -373,13 +390,14 @@ def donoho_tanner_rho(delta) -> np.ndarray:
         if d >= 1:
             out.append(1.0)
             continue
-        eps = optimize.brentq(lambda e: statistical_dimension_l1(e) - d, 1e-12, 1 - 1e-12, xtol=1e-13)
+        eps = optimize.brentq(lambda e, d=d: statistical_dimension_l1(e) - d, 1e-12, 1 - 1e-12, xtol=1e-13)
         out.append(eps / d)
     out = np.asarray(out)
     return out if np.ndim(delta) else float(out[0])
 
 
 # --------------------------------------------------------- Johnson–Lindenstrauss
+
 
 def pairwise_distortion(x: np.ndarray, m: int, seed: int = 0, ensemble: str = "gaussian") -> np.ndarray:
     """Ratios ‖Rxᵢ − Rxⱼ‖ / ‖xᵢ − xⱼ‖ over all pairs, for a random M x D projection R.

@@ -66,8 +66,16 @@ DATASETS: dict[str, dict] = {
         "title": "Fashion-MNIST",
         "folder": "FashionMNIST",
         "classes": (
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
         ),
         "shape": (1, 28, 28),
         "sizes": {"train": 60_000, "test": 10_000},
@@ -76,8 +84,16 @@ DATASETS: dict[str, dict] = {
         "title": "CIFAR-10",
         "folder": "cifar-10-batches-py",
         "classes": (
-            "airplane", "automobile", "bird", "cat", "deer",
-            "dog", "frog", "horse", "ship", "truck",
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
         ),
         "shape": (3, 32, 32),
         "sizes": {"train": 50_000, "test": 10_000},
@@ -86,9 +102,13 @@ DATASETS: dict[str, dict] = {
 
 _ALIASES = {
     "mnist": "mnist",
-    "fashion-mnist": "fashion-mnist", "fashion_mnist": "fashion-mnist",
-    "fashionmnist": "fashion-mnist", "fmnist": "fashion-mnist",
-    "cifar10": "cifar10", "cifar-10": "cifar10", "cifar_10": "cifar10",
+    "fashion-mnist": "fashion-mnist",
+    "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+    "fmnist": "fashion-mnist",
+    "cifar10": "cifar10",
+    "cifar-10": "cifar10",
+    "cifar_10": "cifar10",
 }
 
 _IDX_FILES = {
@@ -178,9 +198,7 @@ def canonical_name(name: str) -> str:
         raise TypeError(f"dataset name must be a string, not {type(name).__name__}.")
     key = name.strip().lower()
     if key not in _ALIASES:
-        raise ValueError(
-            f"unknown dataset {name!r}; choose one of 'mnist', 'fashion-mnist' or 'cifar10'."
-        )
+        raise ValueError(f"unknown dataset {name!r}; choose one of 'mnist', 'fashion-mnist' or 'cifar10'.")
     return _ALIASES[key]
 
 
@@ -216,8 +234,10 @@ def data_root(root: str | os.PathLike | None = None) -> Path | None:
         if not isinstance(root, (str, os.PathLike)):
             raise TypeError(f"root must be a path or None, not {type(root).__name__}.")
         if not str(root).strip():
-            raise ValueError("root is an empty string; pass the folder that holds the datasets, or None to use "
-                             "$LAAIC_DATA_ROOT (or to download the datasets).")
+            raise ValueError(
+                "root is an empty string; pass the folder that holds the datasets, or None to use "
+                "$LAAIC_DATA_ROOT (or to download the datasets)."
+            )
         path = Path(root).expanduser()
         where = f"the root= argument {str(root)!r}"
         if path.is_absolute():
@@ -242,6 +262,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path | None:
 
 
 # --------------------------------------------------------------------------- IDX
+
 
 def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     """Read an IDX file (MNIST's format, optionally gzipped) into a uint8 array.
@@ -283,8 +304,7 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     expected = header + int(np.prod(shape, dtype=np.int64))
     if len(raw) != expected:
         raise ValueError(
-            f"IDX file {path} should be {expected:,} bytes for shape {shape} but is "
-            f"{len(raw):,} bytes. {fix}"
+            f"IDX file {path} should be {expected:,} bytes for shape {shape} but is {len(raw):,} bytes. {fix}"
         )
     # bytearray: a writable buffer, so torch.from_numpy needs no copy and warns not
     return np.frombuffer(bytearray(raw), dtype=np.uint8, offset=header).reshape(shape)
@@ -325,14 +345,17 @@ def _read_idx_split(raw_dir: Path, name: str, split: str) -> tuple[np.ndarray, n
 
 # ----------------------------------------------------------------------- sources
 
+
 def _download(name: str, split: str) -> Path:
     """Download with torchvision into the cache and return the folder it used."""
     import torchvision
 
     target = ensure_dir("datasets")
-    cls = {"mnist": torchvision.datasets.MNIST,
-           "fashion-mnist": torchvision.datasets.FashionMNIST,
-           "cifar10": torchvision.datasets.CIFAR10}[name]
+    cls = {
+        "mnist": torchvision.datasets.MNIST,
+        "fashion-mnist": torchvision.datasets.FashionMNIST,
+        "cifar10": torchvision.datasets.CIFAR10,
+    }[name]
     try:
         cls(root=str(target), train=(split == "train"), download=True)
     except Exception as err:  # URLError, HTTPError, RuntimeError('Error downloading ...')
@@ -407,6 +430,7 @@ def _decode_jpeg_folder(folder: Path, classes: tuple) -> tuple[np.ndarray, np.nd
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(decode, range(len(files)), chunksize=512))
     labels_arr = np.asarray(labels, dtype=np.int64)
+
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:  # a file object, so savez keeps our name
             np.savez(fh, images=images, labels=labels_arr)
@@ -437,9 +461,13 @@ def _raw(name: str, split: str, root: str | None) -> tuple[np.ndarray, np.ndarra
         jpeg = base / JPEG_FOLDER / split
         if jpeg.is_dir():
             images, labels = _decode_jpeg_folder(jpeg, DATASETS[name]["classes"])
-            return (images, labels,
-                    f"the CIFAR-10 JPEG mirror at {base / JPEG_FOLDER} (a lossy re-encoding: "
-                    "pixel values differ slightly from the official release)", False)
+            return (
+                images,
+                labels,
+                f"the CIFAR-10 JPEG mirror at {base / JPEG_FOLDER} (a lossy re-encoding: "
+                "pixel values differ slightly from the official release)",
+                False,
+            )
         raise FileNotFoundError(
             f"the data root {base} holds neither cifar-10-batches-py/ nor {JPEG_FOLDER}/{split}/ "
             "for CIFAR-10. Copy one of them there, point LAAIC_DATA_ROOT elsewhere, or unset it "
@@ -454,6 +482,7 @@ def _raw(name: str, split: str, root: str | None) -> tuple[np.ndarray, np.ndarra
 
 
 # ------------------------------------------------------------------------ public
+
 
 def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     """Indices of a stratified random subset of ``n`` examples, sorted.
@@ -478,8 +507,7 @@ def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     n_classes = np.unique(labels).size
     if n < n_classes:
         raise ValueError(
-            f"a stratified subset needs at least one example per class: ask for at least "
-            f"{n_classes} examples, not {n}."
+            f"a stratified subset needs at least one example per class: ask for at least {n_classes} examples, not {n}."
         )
     idx, _ = train_test_split(np.arange(total), train_size=int(n), stratify=labels, random_state=seed)
     return np.sort(idx)
@@ -502,16 +530,22 @@ def split_held_out(data: ImageData, n_select: int, seed: int = 0) -> tuple[Image
         raise TypeError(f"data must be an ImageData (from helpers.load), got {type(data).__name__}.")
     n = len(data)
     if isinstance(n_select, bool) or not isinstance(n_select, (int, np.integer)) or not 0 < n_select < n:
-        raise ValueError(f"n_select must be an integer between 1 and {n - 1} (the split has {n} images), "
-                         f"got {n_select!r}.")
+        raise ValueError(
+            f"n_select must be an integer between 1 and {n - 1} (the split has {n} images), got {n_select!r}."
+        )
     first = stratified_indices(data.labels.numpy(), int(n_select), seed=seed)
     rest = np.setdiff1d(np.arange(n), first)
     parts = []
     for role, idx in (("select", first), ("report", rest)):
         index = torch.from_numpy(idx)
-        parts.append(replace(data, images=data.images[index].contiguous(), labels=data.labels[index],
-                             fingerprint={**data.fingerprint, "held_out": role, "n_select": int(n_select),
-                                          "split_seed": seed}))
+        parts.append(
+            replace(
+                data,
+                images=data.images[index].contiguous(),
+                labels=data.labels[index],
+                fingerprint={**data.fingerprint, "held_out": role, "n_select": int(n_select), "split_seed": seed},
+            )
+        )
     return parts[0], parts[1]
 
 
@@ -603,8 +637,8 @@ def load(
         # and to_grayscale's temporaries never exist all at once
         x = torch.empty((images.shape[0], 1) + tuple(images.shape[2:]))
         for i in range(0, images.shape[0], 4096):
-            chunk = torch.from_numpy(np.ascontiguousarray(images[i:i + 4096])).float().div_(255)
-            x[i:i + 4096] = to_grayscale(chunk)
+            chunk = torch.from_numpy(np.ascontiguousarray(images[i : i + 4096])).float().div_(255)
+            x[i : i + 4096] = to_grayscale(chunk)
     else:
         x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
     channels = x.shape[1]
@@ -613,14 +647,26 @@ def load(
         mean, std = _train_stats(name, root_key, gray)
         x = (x - torch.tensor(mean).view(1, -1, 1, 1)) / torch.tensor(std).view(1, -1, 1, 1)
     fingerprint = {
-        "dataset": name, "split": split, "exact": exact, "n_total": int(len(_raw(name, split, root_key)[1])),
-        "subset": None if subset is None else int(subset), "subset_seed": None if subset is None else int(seed),
-        "grayscale": gray, "normalize": normalize,
+        "dataset": name,
+        "split": split,
+        "exact": exact,
+        "n_total": int(len(_raw(name, split, root_key)[1])),
+        "subset": None if subset is None else int(subset),
+        "subset_seed": None if subset is None else int(seed),
+        "grayscale": gray,
+        "normalize": normalize,
     }
     return ImageData(
-        images=_canonical_strides(x), labels=torch.from_numpy(np.array(labels, dtype=np.int64)),
-        classes=DATASETS[name]["classes"], name=name, split=split, source=source, exact=exact,
-        mean=tuple(mean), std=tuple(std), fingerprint=fingerprint,
+        images=_canonical_strides(x),
+        labels=torch.from_numpy(np.array(labels, dtype=np.int64)),
+        classes=DATASETS[name]["classes"],
+        name=name,
+        split=split,
+        source=source,
+        exact=exact,
+        mean=tuple(mean),
+        std=tuple(std),
+        fingerprint=fingerprint,
     )
 
 
@@ -642,8 +688,9 @@ def _canonical_strides(x: torch.Tensor) -> torch.Tensor:
     return x.as_strided(x.shape, tuple(reversed(strides)))
 
 
-def load_splits(name: str, *, train_subset: int | None = None, test_subset: int | None = None,
-                **kwargs) -> tuple[ImageData, ImageData]:
+def load_splits(
+    name: str, *, train_subset: int | None = None, test_subset: int | None = None, **kwargs
+) -> tuple[ImageData, ImageData]:
     """Load the train and test splits with the same options; see :func:`load`."""
     train = load(name, "train", subset=train_subset, **kwargs)
     test = load(name, "test", subset=test_subset, **kwargs)

@@ -89,7 +89,7 @@ def filter_factors(s: np.ndarray, lam: float, rcond: float = 1e-10) -> np.ndarra
         out = np.zeros_like(s)
         out[keep] = 1.0 / s[keep]
         return out
-    return s / (s ** 2 + lam)
+    return s / (s**2 + lam)
 
 
 class SVDFit:
@@ -122,8 +122,9 @@ class SVDFit:
         return beta[:, 0] if y.ndim == 1 else beta
 
 
-def tuned_ridge_curve(x_train, y_train, x_val, y_val, x_test, y_test, widths, ridges, *, seeds=(0,),
-                      num_classes: int = 10) -> dict:
+def tuned_ridge_curve(
+    x_train, y_train, x_val, y_val, x_test, y_test, widths, ridges, *, seeds=(0,), num_classes: int = 10
+) -> dict:
     """Test error of random-feature ridge regression with λ tuned per width on validation data.
 
     Introduced in the chapter "Over-parameterisation and double descent", after
@@ -163,8 +164,9 @@ def tuned_ridge_curve(x_train, y_train, x_val, y_val, x_test, y_test, widths, ri
     return out
 
 
-def sweep_widths(x_train, y_train, x_test, y_test, widths, *, seeds=(0,), ridges=(0.0,), noises=(0.0,),
-                 num_classes: int = 10) -> dict:
+def sweep_widths(
+    x_train, y_train, x_test, y_test, widths, *, seeds=(0,), ridges=(0.0,), noises=(0.0,), num_classes: int = 10
+) -> dict:
     """Random-feature regression over widths, seeds, ridge strengths and label-noise levels.
 
     One SVD per (seed, width) serves every ridge strength and noise level.

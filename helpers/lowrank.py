@@ -101,8 +101,7 @@ def relative_errors(conv: nn.Conv2d) -> np.ndarray:
     u, s, vt = _svd(conv)
     w = _matrix(conv)
     norm = torch.linalg.norm(w)
-    return np.array([float(torch.linalg.norm(w - (u[:, :k] * s[:k]) @ vt[:k]) / norm)
-                     for k in range(1, len(s) + 1)])
+    return np.array([float(torch.linalg.norm(w - (u[:, :k] * s[:k]) @ vt[:k]) / norm) for k in range(1, len(s) + 1)])
 
 
 def _svd(conv: nn.Conv2d):
@@ -241,8 +240,9 @@ def ranks_for_energy(model: nn.Module, threshold: float) -> dict[str, int]:
     return out
 
 
-def ranks_for_budget(model: nn.Module, input_shape: tuple, fraction: float,
-                     layers: list | None = None) -> dict[str, int]:
+def ranks_for_budget(
+    model: nn.Module, input_shape: tuple, fraction: float, layers: list | None = None
+) -> dict[str, int]:
     """Ranks that fit the named layers into ``fraction`` of their multiply–adds, chosen greedily.
 
     Every layer keeps at least rank 1. Singular components are then added in

@@ -12,8 +12,19 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-__all__ = ["TinyConvNet", "ReportCNN", "MLP", "count_parameters", "count_macs", "probe_forward", "cpu_layout",
-           "conv_input_sizes", "tap_reach", "dead_parameters", "replace_submodule"]
+__all__ = [
+    "TinyConvNet",
+    "ReportCNN",
+    "MLP",
+    "count_parameters",
+    "count_macs",
+    "probe_forward",
+    "cpu_layout",
+    "conv_input_sizes",
+    "tap_reach",
+    "dead_parameters",
+    "replace_submodule",
+]
 
 
 class TinyConvNet(nn.Module):
@@ -49,9 +60,7 @@ class TinyConvNet(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The flattened input of the final linear layer."""
         if x.dim() != 4 or x.shape[-2:] != (28, 28):
-            raise ValueError(
-                f"TinyConvNet expects a batch of shape (N, C, 28, 28), got {tuple(x.shape)}."
-            )
+            raise ValueError(f"TinyConvNet expects a batch of shape (N, C, 28, 28), got {tuple(x.shape)}.")
         x = self.pool(self.relu(self.conv1(x)))
         x = self.pool(self.relu(self.conv2(x)))
         return x.flatten(1)
@@ -103,27 +112,35 @@ class ReportCNN(nn.Sequential):
         above; only for demonstrations.
     """
 
-    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10,
-                 padding: str = "same"):
+    def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10, padding: str = "same"):
         for label, value in (("in_channels", in_channels), ("num_classes", num_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{label} must be a positive integer, got {value!r}.")
         if isinstance(image_size, bool) or image_size not in (28, 32):
             raise ValueError(f"image_size must be 28 (MNIST, Fashion-MNIST) or 32 (CIFAR-10), got {image_size!r}.")
         if padding not in ("same", "last"):
-            raise ValueError(f"padding must be 'same' (the book's network) or 'last' (the broken variant that "
-                             f"pads only conv4), got {padding!r}.")
+            raise ValueError(
+                f"padding must be 'same' (the book's network) or 'last' (the broken variant that "
+                f"pads only conv4), got {padding!r}."
+            )
         pads = (1, 1, 1, 1) if padding == "same" else (0, 0, 0, 1)
         side = {("same", 28): 3, ("same", 32): 4, ("last", 28): 1, ("last", 32): 2}[padding, image_size]
         widths = (in_channels, 32, 64, 128, 128)
         steps = []
         for i in range(4):
-            steps += [(f"conv{i + 1}", nn.Conv2d(widths[i], widths[i + 1], 3, padding=pads[i])),
-                      (f"relu{i + 1}", nn.ReLU())]
+            steps += [
+                (f"conv{i + 1}", nn.Conv2d(widths[i], widths[i + 1], 3, padding=pads[i])),
+                (f"relu{i + 1}", nn.ReLU()),
+            ]
             if i < 3:
                 steps.append((f"pool{i + 1}", nn.MaxPool2d(2)))
-        steps += [("flatten", nn.Flatten()), ("fc1", nn.Linear(128 * side * side, 128)), ("relu5", nn.ReLU()),
-                  ("dropout", nn.Dropout(0.5)), ("fc2", nn.Linear(128, num_classes))]
+        steps += [
+            ("flatten", nn.Flatten()),
+            ("fc1", nn.Linear(128 * side * side, 128)),
+            ("relu5", nn.ReLU()),
+            ("dropout", nn.Dropout(0.5)),
+            ("fc2", nn.Linear(128, num_classes)),
+        ]
         super().__init__(OrderedDict(steps))
         self.image_size = image_size
         self.padding = padding
@@ -135,7 +152,7 @@ class ReportCNN(nn.Sequential):
     def features(self) -> nn.Sequential:
         """The convolutional part, conv1 … relu4, as a Sequential sharing this model's modules."""
         names = list(self._modules)
-        return nn.Sequential(OrderedDict((n, self._modules[n]) for n in names[:names.index("flatten")]))
+        return nn.Sequential(OrderedDict((n, self._modules[n]) for n in names[: names.index("flatten")]))
 
     def __getitem__(self, idx):
         # nn.Sequential slices by calling type(self)(OrderedDict), which this constructor does not take
@@ -145,8 +162,10 @@ class ReportCNN(nn.Sequential):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
-            raise ValueError(f"ReportCNN({self.image_size}) expects (N, C, {self.image_size}, {self.image_size}), "
-                             f"got {tuple(x.shape)}.")
+            raise ValueError(
+                f"ReportCNN({self.image_size}) expects (N, C, {self.image_size}, {self.image_size}), "
+                f"got {tuple(x.shape)}."
+            )
         return super().forward(x)
 
 
@@ -186,8 +205,10 @@ def replace_submodule(model: nn.Module, name: str, module: nn.Module) -> None:
     if not isinstance(module, nn.Module):
         raise TypeError(f"the replacement must be a torch.nn.Module, got {type(module).__name__}.")
     if not name or name not in dict(model.named_modules()):
-        raise ValueError(f"{type(model).__name__} has no submodule named {name!r}; "
-                         f"its submodules are {[n for n, _ in model.named_modules() if n]}.")
+        raise ValueError(
+            f"{type(model).__name__} has no submodule named {name!r}; "
+            f"its submodules are {[n for n, _ in model.named_modules() if n]}."
+        )
     parent = model
     *path, last = name.split(".")
     for part in path:
@@ -202,8 +223,9 @@ def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
     to every submodule of that type for this one pass (eval mode, no
     gradients), then removed; the model's training mode is restored.
     """
-    handles = [m.register_forward_hook(hook) for kind, hook in hooks.items()
-               for m in model.modules() if isinstance(m, kind)]
+    handles = [
+        m.register_forward_hook(hook) for kind, hook in hooks.items() for m in model.modules() if isinstance(m, kind)
+    ]
     was = model.training
     model.eval()
     try:
@@ -251,8 +273,7 @@ def cpu_layout(model: nn.Module, device: torch.device):
     """
     convs = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d)]
     # nested calls (evaluate inside fit) find the layout already set and leave it to the outer one
-    convert = device.type == "cpu" and not all(w.is_contiguous(memory_format=torch.channels_last)
-                                               for w in convs)
+    convert = device.type == "cpu" and not all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
     if convert:
         model.to(memory_format=torch.channels_last)
     try:
@@ -278,7 +299,7 @@ def conv_input_sizes(model: nn.Module, input_shape: tuple) -> dict[str, tuple[in
     return sizes
 
 
-def tap_reach(conv: nn.Conv2d, input_size) -> "torch.Tensor":
+def tap_reach(conv: nn.Conv2d, input_size) -> torch.Tensor:
     """How many real (non-padding) input pixels each tap of ``conv`` multiplies, over one input image.
 
     Introduced in the chapter "CNNs against random projections". Tap (a, b) of
@@ -291,19 +312,26 @@ def tap_reach(conv: nn.Conv2d, input_size) -> "torch.Tensor":
     if not isinstance(conv, nn.Conv2d):
         raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}.")
     if isinstance(conv.padding, str) or tuple(conv.dilation) != (1, 1):
-        raise ValueError("tap_reach handles numeric padding without dilation; this layer has "
-                         f"padding={conv.padding!r}, dilation={tuple(conv.dilation)}.")
+        raise ValueError(
+            "tap_reach handles numeric padding without dilation; this layer has "
+            f"padding={conv.padding!r}, dilation={tuple(conv.dilation)}."
+        )
     if isinstance(input_size, int) and not isinstance(input_size, bool):
         input_size = (input_size, input_size)
-    if (not isinstance(input_size, (tuple, list)) or len(input_size) != 2
-            or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in input_size)):
+    if (
+        not isinstance(input_size, (tuple, list))
+        or len(input_size) != 2
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in input_size)
+    ):
         raise ValueError(f"input_size must be a positive int or an (H, W) pair of them, got {input_size!r}.")
     counts = []
     for n, k, p, s in zip(input_size, conv.kernel_size, conv.padding, conv.stride):
         outputs = (n + 2 * p - k) // s + 1
         if outputs < 1:
-            raise ValueError(f"a {tuple(conv.kernel_size)} kernel with padding {tuple(conv.padding)} does not fit "
-                             f"an input of size {tuple(input_size)}: the layer has no output.")
+            raise ValueError(
+                f"a {tuple(conv.kernel_size)} kernel with padding {tuple(conv.padding)} does not fit "
+                f"an input of size {tuple(input_size)}: the layer has no output."
+            )
         counts.append(torch.tensor([sum(0 <= i * s + a - p < n for i in range(outputs)) for a in range(k)]))
     return counts[0][:, None] * counts[1][None, :]
 

@@ -11,8 +11,7 @@ import torch
 
 from .data import ImageData
 
-__all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view",
-           "reconstruction_view"]
+__all__ = ["to_display", "image_grid", "class_count_bars", "compression_view", "denoising_view", "reconstruction_view"]
 
 
 def to_display(images: torch.Tensor) -> np.ndarray:
@@ -28,8 +27,7 @@ def to_display(images: torch.Tensor) -> np.ndarray:
     return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
 
 
-def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str | None = None,
-               ax_size: float = 0.9):
+def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str | None = None, ax_size: float = 0.9):
     """A grid with one row per class and ``per_class`` random examples in each row.
 
     Parameters
@@ -50,8 +48,9 @@ def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str
     label_w, title_h = 1.3, 0.4  # inches for the class names and the title
     width, height = label_w + per_class * ax_size, title_h + k * ax_size
     fig, axes = plt.subplots(k, per_class, figsize=(width, height), squeeze=False)
-    fig.subplots_adjust(left=label_w / width, right=0.995, bottom=0.005,
-                        top=1 - title_h / height, wspace=0.04, hspace=0.04)
+    fig.subplots_adjust(
+        left=label_w / width, right=0.995, bottom=0.005, top=1 - title_h / height, wspace=0.04, hspace=0.04
+    )
     cmap = "gray" if data.images.shape[1] == 1 else None
     for c in range(k):
         pool = np.flatnonzero(labels == c)
@@ -91,7 +90,6 @@ def class_count_bars(datasets: dict, *, ax=None):
     return ax.figure
 
 
-
 def _imshow(ax, img, title=None):
     img = np.asarray(img)
     ax.imshow(np.clip(img, 0, 1), cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
@@ -125,8 +123,11 @@ def compression_view(fig, image, k: int, s=None):
         s = np.linalg.svd(gray, compute_uv=False)
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.2]})
     _imshow(axes[0], image, "original")
-    _imshow(axes[1], approx, f"rank {k}: PSNR {psnr(image, approx):.1f} dB\n"
-                             f"{st['kept']:,} numbers, ratio {st['ratio']:.1f}:1")
+    _imshow(
+        axes[1],
+        approx,
+        f"rank {k}: PSNR {psnr(image, approx):.1f} dB\n{st['kept']:,} numbers, ratio {st['ratio']:.1f}:1",
+    )
     ax = axes[2]
     ax.semilogy(np.arange(1, len(s) + 1), s, lw=1)
     ax.axvline(k, color="C3", lw=1)
@@ -144,16 +145,23 @@ def denoising_view(fig, clean, sigma: float, *, energy_fraction: float = 0.9, se
     res = denoising_study(clean, sigma, energy_fraction=energy_fraction, seed=seed)
     grid = fig.add_gridspec(2, 4, height_ratios=[1, 0.9])
     _imshow(fig.add_subplot(grid[0, 0]), res["noisy"], f"noisy σ={sigma:g}\n{res['psnr_noisy']:.1f} dB")
-    for j, (key, img, label) in enumerate([
-            ("k_oracle", "best", "oracle"), ("k_energy", "energy_image", f"{energy_fraction:.0%} energy"),
-            ("k_gd", "gd_image", "Gavish–Donoho")]):
+    for j, (key, img, label) in enumerate(
+        [
+            ("k_oracle", "best", "oracle"),
+            ("k_energy", "energy_image", f"{energy_fraction:.0%} energy"),
+            ("k_gd", "gd_image", "Gavish–Donoho"),
+        ]
+    ):
         k = res[key]
         _imshow(fig.add_subplot(grid[0, j + 1]), res[img], f"{label}: rank {k}\n{res['psnr'][k]:.1f} dB")
     ax = fig.add_subplot(grid[1, :])
     ax.plot(res["ranks"], res["psnr"], lw=1, color="k")
     ax.axhline(res["psnr_noisy"], color="gray", ls=":", lw=1, label="noisy image")
-    for key, label, c in (("k_oracle", "oracle", "C2"), ("k_energy", f"{energy_fraction:.0%} energy", "C1"),
-                          ("k_gd", "Gavish–Donoho", "C3")):
+    for key, label, c in (
+        ("k_oracle", "oracle", "C2"),
+        ("k_energy", f"{energy_fraction:.0%} energy", "C1"),
+        ("k_gd", "Gavish–Donoho", "C3"),
+    ):
         k = res[key]
         ax.plot([k], [res["psnr"][k]], "o", color=c, label=f"{label} (k={k})")
     ax.set_xscale("symlog", linthresh=10)
@@ -177,8 +185,10 @@ def reconstruction_view(fig, originals: dict, reconstructions: dict, label: str 
         Shown above the figure (e.g. ``"M = 300"``).
     """
     if set(originals) != set(reconstructions):
-        raise ValueError(f"originals {sorted(originals)} and reconstructions {sorted(reconstructions)} "
-                         "must have the same image names.")
+        raise ValueError(
+            f"originals {sorted(originals)} and reconstructions {sorted(reconstructions)} "
+            "must have the same image names."
+        )
     names = list(originals)
     axes = fig.subplots(2, len(names), squeeze=False)
     for j, name in enumerate(names):

@@ -100,18 +100,23 @@ class Projection:
         r = self.matrix.to(x.device)
         out = []
         for i in range(0, x.shape[0], batch_size):
-            xb = x[i:i + batch_size].float()
+            xb = x[i : i + batch_size].float()
             if self.centre is not None:
                 xb = xb - self.centre.to(x.device)
             out.append(xb @ r.T)
         return torch.cat(out) / self.scale.to(x.device)
 
-    def top(self, m: int) -> "Projection":
+    def top(self, m: int) -> Projection:
         """The projection onto the first ``m`` of its directions (for PCA: the top ``m`` principal axes)."""
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= self.m:
             raise ValueError(f"m must be an integer from 1 to {self.m}, got {m!r}.")
-        return Projection(matrix=self.matrix[:m].clone(), centre=self.centre, scale=self.scale[:m].clone(),
-                          kind=self.kind, seed=self.seed)
+        return Projection(
+            matrix=self.matrix[:m].clone(),
+            centre=self.centre,
+            scale=self.scale[:m].clone(),
+            kind=self.kind,
+            seed=self.seed,
+        )
 
     def __repr__(self) -> str:
         seed = f", seed={self.seed}" if self.seed is not None else ""
@@ -164,7 +169,7 @@ def pca_projection(train, m: int, *, whiten: bool = True) -> tuple[Projection, n
         )
     centre = x.mean(0)
     _, s, vt = torch.linalg.svd(x - centre, full_matrices=False)
-    energy = (s ** 2).numpy()
+    energy = (s**2).numpy()
     explained = np.cumsum(energy) / energy.sum()
     if whiten:
         std = s[:m] / np.sqrt(n - 1)

@@ -70,8 +70,7 @@ def glue(name, variable, display=True):
         If ``name`` is not a string.
     """
     if not isinstance(name, str):
-        raise TypeError(f"glue: the name must be a string, got {type(name).__name__}; "
-                        "write glue(\"name\", value)")
+        raise TypeError(f'glue: the name must be a string, got {type(name).__name__}; write glue("name", value)')
     _GLUED[name] = variable
     myst_glue = _myst_glue()
     if myst_glue:
@@ -110,6 +109,7 @@ def _format_plain_text(text: str, fmt_spec: str) -> str:
             elif fmt_spec[-1] in "eEfFgGn%":
                 value = float(value)
             return format(value, fmt_spec)
+
     return format_plain_text(text, fmt_spec)
 
 
@@ -144,12 +144,14 @@ def glued(key: str):
         above first).
     """
     if not isinstance(key, str):
-        raise TypeError(f"glued: the key must be a string such as \"acc:.2f\", got {type(key).__name__}.")
+        raise TypeError(f'glued: the key must be a string such as "acc:.2f", got {type(key).__name__}.')
     parts = key.rsplit(":", 1)
     name, fmt_spec = (parts[0], parts[1]) if len(parts) == 2 else (key, "s")
     if name not in _GLUED:
-        raise KeyError(f"nothing glued under {name!r} yet: run the cells above this one "
-                       "(Run > Run All Cells), then this markdown cell.")
+        raise KeyError(
+            f"nothing glued under {name!r} yet: run the cells above this one "
+            "(Run > Run All Cells), then this markdown cell."
+        )
     from IPython.core.formatters import format_display_data
 
     value = _GLUED[name]

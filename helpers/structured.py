@@ -18,7 +18,7 @@ Conventions
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,6 +50,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def _vector(a, name: str) -> np.ndarray:
     arr = np.asarray(a, dtype=np.float64)
@@ -100,6 +101,7 @@ def vec(a: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------- parametric models
+
 
 class ParametricModel:
     """A linear parametric model ``K(θ) = mat(Qθ)`` with a sparse Q.
@@ -156,7 +158,7 @@ class ParametricModel:
 def diagonal_model(n: int) -> ParametricModel:
     """K(θ) = diag(θ), θ ∈ ℝⁿ."""
     n = _size(n)
-    rows = np.arange(n) * (n + 1)          # vec index of K[i, i]
+    rows = np.arange(n) * (n + 1)  # vec index of K[i, i]
     q = sp.coo_matrix((np.ones(n), (rows, np.arange(n))), shape=(n * n, n))
     return ParametricModel(q, (n, n), name="diagonal")
 
@@ -205,6 +207,7 @@ def _size(n) -> int:
 
 # ----------------------------------------------------------- derivative checks
 
+
 def taylor_test(f: Callable, jvp: Callable, x, v, hs=None) -> dict:
     """Taylor test of a Jacobian-vector product.
 
@@ -251,6 +254,7 @@ def adjoint_test(jvp: Callable, vjp: Callable, v, w) -> float:
 
 
 # --------------------------------------------------------------- 1-D convolution
+
 
 def conv1d_matrix(theta, n: int, bc: str = "periodic") -> sp.csr_matrix:
     """The n x n sparse matrix of convolution with ``theta``.
@@ -344,6 +348,7 @@ def conv1d_vjp(y, w, p: int) -> np.ndarray:
 
 # --------------------------------------------------------------- 2-D convolution
 
+
 def bccb_first_column(theta, shape: tuple) -> np.ndarray:
     """The stencil placed in an image of ``shape`` and shifted so its centre is at (0, 0).
 
@@ -415,8 +420,9 @@ def multichannel_matrix(theta, shape: tuple) -> sp.csr_matrix:
     theta = np.asarray(theta, dtype=np.float64)
     if theta.ndim != 4:
         raise ValueError(f"theta must be (C_out, C_in, kh, kw), got shape {theta.shape}.")
-    return sp.bmat([[bccb_matrix(theta[o, i], shape) for i in range(theta.shape[1])]
-                    for o in range(theta.shape[0])], format="csr")
+    return sp.bmat(
+        [[bccb_matrix(theta[o, i], shape) for i in range(theta.shape[1])] for o in range(theta.shape[0])], format="csr"
+    )
 
 
 def multichannel_conv_fft(theta, y) -> np.ndarray:
@@ -447,5 +453,5 @@ def best_separable(theta) -> tuple[np.ndarray, np.ndarray, float]:
     theta = _stencil2d(theta)
     u, s, vt = np.linalg.svd(theta)
     a, b = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
-    err = float(np.sqrt(np.sum(s[1:] ** 2)) / np.sqrt(np.sum(s ** 2))) if s[0] > 0 else 0.0
+    err = float(np.sqrt(np.sum(s[1:] ** 2)) / np.sqrt(np.sum(s**2))) if s[0] > 0 else 0.0
     return a, b, err

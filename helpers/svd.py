@@ -75,11 +75,11 @@ def svd_via_eig(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     a = _matrix(a)
     m, n = a.shape
-    lam, v = np.linalg.eigh(a.T @ a)            # ascending, orthonormal columns
+    lam, v = np.linalg.eigh(a.T @ a)  # ascending, orthonormal columns
     order = np.argsort(lam)[::-1]
     lam, v = lam[order], v[:, order]
     r = min(m, n)
-    s = np.sqrt(np.clip(lam[:r], 0.0, None))    # rounding can make tiny λ negative
+    s = np.sqrt(np.clip(lam[:r], 0.0, None))  # rounding can make tiny λ negative
     # λ = σ² carries an absolute rounding error of about eps·λ₁, so only the
     # σᵢ with λᵢ above that level give reliable uᵢ = A vᵢ / σᵢ; the rest are
     # treated as zero and their uᵢ come from the completion below.
@@ -145,10 +145,10 @@ def energy(s) -> np.ndarray:
     s = np.asarray(s, dtype=np.float64)
     if s.ndim != 1 or s.size == 0 or np.any(s < 0) or not np.all(np.isfinite(s)):
         raise ValueError("s must be a non-empty 1-D array of finite, non-negative singular values.")
-    total = np.sum(s ** 2)
+    total = np.sum(s**2)
     if total == 0:
         raise ValueError("all singular values are zero: the matrix has no energy to share out.")
-    return np.cumsum(s ** 2) / total
+    return np.cumsum(s**2) / total
 
 
 def rank_for_energy(s, fraction: float) -> int:
@@ -170,7 +170,7 @@ def stable_rank(s) -> float:
     """
     energy(s)  # validates s: non-empty, finite, non-negative, not all zero
     s = np.asarray(s, dtype=np.float64)
-    return float(np.sum(s ** 2) / np.max(s) ** 2)
+    return float(np.sum(s**2) / np.max(s) ** 2)
 
 
 def psnr(clean, estimate, data_range: float = 1.0) -> float:
@@ -200,7 +200,7 @@ def gavish_donoho_lambda(beta: float) -> float:
     """
     if not 0 < beta <= 1:
         raise ValueError(f"aspect ratio beta = m/n must be in (0, 1]; got {beta}.")
-    return float(np.sqrt(2 * (beta + 1) + 8 * beta / (beta + 1 + np.sqrt(beta ** 2 + 14 * beta + 1))))
+    return float(np.sqrt(2 * (beta + 1) + 8 * beta / (beta + 1 + np.sqrt(beta**2 + 14 * beta + 1))))
 
 
 def gavish_donoho_rank(s, shape: tuple, sigma: float) -> tuple[int, float]:
@@ -255,8 +255,16 @@ def denoising_study(clean, sigma: float, *, energy_fraction: float = 0.9, seed: 
         return (u[:, :k] * s[:k]) @ vt[:k]
 
     return {
-        "noisy": noisy, "s": s, "ranks": np.arange(r + 1), "psnr": scores,
-        "psnr_noisy": psnr(clean, noisy), "k_oracle": k_oracle, "k_energy": k_energy,
-        "k_gd": k_gd, "tau": tau, "best": trunc(k_oracle), "energy_image": trunc(k_energy),
+        "noisy": noisy,
+        "s": s,
+        "ranks": np.arange(r + 1),
+        "psnr": scores,
+        "psnr_noisy": psnr(clean, noisy),
+        "k_oracle": k_oracle,
+        "k_energy": k_energy,
+        "k_gd": k_gd,
+        "tau": tau,
+        "best": trunc(k_oracle),
+        "energy_image": trunc(k_energy),
         "gd_image": trunc(k_gd),
     }

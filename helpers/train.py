@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -63,7 +63,7 @@ class History:
         return {k: list(v) for k, v in self.__dict__.items()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "History":
+    def from_dict(cls, d: dict) -> History:
         return cls(**{k: list(d.get(k, [])) for k in cls.__dataclass_fields__})
 
 
@@ -97,9 +97,7 @@ def _as_tensors(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = data
         if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor):
             if x.shape[0] != y.shape[0]:
-                raise ValueError(
-                    f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match."
-                )
+                raise ValueError(f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match.")
             if x.shape[0] == 0:
                 raise ValueError(f"{what} is empty.")
             return x, y.long()
@@ -135,8 +133,9 @@ def _progress(iterable, enabled: bool, desc: str):
 
 
 @torch.inference_mode()
-def predict(model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 256,
-            device: str | torch.device = "auto") -> torch.Tensor:
+def predict(
+    model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 256, device: str | torch.device = "auto"
+) -> torch.Tensor:
     """Model outputs for ``inputs``, computed in batches, returned on the CPU.
 
     The default batch of 256 was the fastest on a 2-core CPU for the book's
@@ -148,14 +147,15 @@ def predict(model: nn.Module, inputs: torch.Tensor, *, batch_size: int = 256,
     was_training = model.training
     model.to(dev).eval()
     with cpu_layout(model, dev):
-        outs = [model(inputs[i:i + batch_size].to(dev, non_blocking=True)).float().cpu()
-                for i in range(0, inputs.shape[0], batch_size)]
+        outs = [
+            model(inputs[i : i + batch_size].to(dev, non_blocking=True)).float().cpu()
+            for i in range(0, inputs.shape[0], batch_size)
+        ]
     model.train(was_training)
     return torch.cat(outs)
 
 
-def evaluate(model: nn.Module, data, *, batch_size: int = 256,
-             device: str | torch.device = "auto") -> dict:
+def evaluate(model: nn.Module, data, *, batch_size: int = 256, device: str | torch.device = "auto") -> dict:
     """Mean cross-entropy loss and accuracy of ``model`` on ``data``.
 
     Returns
@@ -274,7 +274,7 @@ def fit(
             total_loss = torch.zeros((), device=dev)
             correct = torch.zeros((), device=dev, dtype=torch.long)
             for i in range(0, n, batch_size):
-                idx = order[i:i + batch_size]
+                idx = order[i : i + batch_size]
                 xb, yb = x[idx], y[idx]
                 out = model(xb)
                 loss = nn.functional.cross_entropy(out, yb)
@@ -371,8 +371,15 @@ def cross_validate(
         seed_everything(seed + fold)
         model = make_model()
         held_out = (x[va_t], y[va_t])
-        hist = fit(model, (x[tr_t], y[tr_t]), held_out if curves else None, seed=seed + fold,
-                   progress=progress, desc=f"fold {fold + 1}/{k}", **fit_kwargs)
+        hist = fit(
+            model,
+            (x[tr_t], y[tr_t]),
+            held_out if curves else None,
+            seed=seed + fold,
+            progress=progress,
+            desc=f"fold {fold + 1}/{k}",
+            **fit_kwargs,
+        )
         if curves:
             scores.append(hist.test_acc[-1])
         else:
@@ -449,8 +456,16 @@ def train_or_load(
         ``loaded`` is ``True`` when the weights came from the cache.
     """
     dev = get_device(device)
-    settings = {"epochs": 1, "batch_size": 128, "lr": 1e-3, "optimizer": "adam",
-                "weight_decay": 0.0, "momentum": 0.9, "seed": 0, "schedule": None}
+    settings = {
+        "epochs": 1,
+        "batch_size": 128,
+        "lr": 1e-3,
+        "optimizer": "adam",
+        "weight_decay": 0.0,
+        "momentum": 0.9,
+        "seed": 0,
+        "schedule": None,
+    }
     unknown = set(fit_kwargs) - set(settings)
     if unknown:
         raise TypeError(f"unknown training setting(s) {sorted(unknown)}; known: {sorted(settings)}.")
@@ -466,12 +481,15 @@ def train_or_load(
         except Exception as err:  # keep the damaged file for inspection, then retrain
             aside = path.with_name(path.name + f".damaged-{int(time.time())}")
             path.rename(aside)
-            warnings.warn(f"checkpoint {path} could not be loaded ({err}); moved it to {aside} "
-                          "and training again.", stacklevel=2)
+            warnings.warn(
+                f"checkpoint {path} could not be loaded ({err}); moved it to {aside} and training again.", stacklevel=2
+            )
     history = fit(model, train, test, device=dev, progress=progress, desc=name, **settings)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    blob = {"state_dict": state, "history": history.as_dict(),
-            "meta": {"name": name, "device": str(dev), "torch": str(torch.__version__),
-                     "settings": settings}}
+    blob = {
+        "state_dict": state,
+        "history": history.as_dict(),
+        "meta": {"name": name, "device": str(dev), "torch": str(torch.__version__), "settings": settings},
+    }
     atomic_write(path, lambda tmp: torch.save(blob, tmp))
     return model.eval(), history, False

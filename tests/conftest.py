@@ -36,8 +36,7 @@ def make_fake_mnist(root: Path, folder: str = "MNIST", n_train: int = 60, n_test
 
 def snapshot(root: Path) -> dict:
     """Names, sizes and modification times of everything under root."""
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*"))}
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
 
 
 @pytest.fixture(autouse=True)

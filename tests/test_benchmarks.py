@@ -8,8 +8,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_fft_benchmark_checks_both_routes_agree_and_prints_a_crossover():
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_fft.py"), "--threads", "1"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_fft.py"), "--threads", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.splitlines()
     assert lines[0].startswith("# ") and "device cpu" in lines[0]
@@ -23,6 +27,10 @@ def test_benchmarks_refuse_a_missing_gpu():
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_fft.py"), "--device", "cuda"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_fft.py"), "--device", "cuda"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode != 0 and "cuda" in out.stderr.lower()

@@ -63,10 +63,12 @@ def _tiny_book(path: Path, value: str) -> None:
     )
     (path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     (path / "mod.py").write_text(f"VALUE = {value!r}\n")
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Page"),
-        nbformat.v4.new_code_cell("import mod\nprint(mod.VALUE)"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Page"),
+            nbformat.v4.new_code_cell("import mod\nprint(mod.VALUE)"),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path / "page.ipynb")
 

@@ -140,8 +140,14 @@ def _probe(env_value):
     import sys
 
     env = dict(os.environ, LAAIC_TUNE_MALLOC=env_value)
-    res = subprocess.run([sys.executable, "-c", _ALLOC_PROBE], env=env, capture_output=True, text=True,
-                         timeout=300, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    res = subprocess.run(
+        [sys.executable, "-c", _ALLOC_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]),
+    )
     return res
 
 

@@ -72,6 +72,7 @@ def test_truncated_weight_and_eigenfilters(net):
 
 # ------------------------------------------------------------------ bad input
 
+
 def test_not_a_conv_layer(net):
     with pytest.raises(TypeError, match="expected a torch.nn.Conv2d layer, got Linear; pass e.g. model.conv1"):
         CS.layer_svd(net.fc)
@@ -79,8 +80,15 @@ def test_not_a_conv_layer(net):
         CS.analytical_tinyconvnet(nn.Sequential(), torch.zeros(1, 1, 28, 28))
 
 
-@pytest.mark.parametrize("kwargs, what", [({"stride": 2}, "stride=(2, 2)"), ({"padding": 1}, "padding=(1, 1)"),
-                                          ({"dilation": 2}, "dilation=(2, 2)"), ({"groups": 2}, "groups=2")])
+@pytest.mark.parametrize(
+    "kwargs, what",
+    [
+        ({"stride": 2}, "stride=(2, 2)"),
+        ({"padding": 1}, "padding=(1, 1)"),
+        ({"dilation": 2}, "dilation=(2, 2)"),
+        ({"groups": 2}, "groups=2"),
+    ],
+)
 def test_unsupported_layer_options(kwargs, what):
     conv = nn.Conv2d(2, 4, 3, bias=False, **kwargs)
     with pytest.raises(ValueError, match=f"covers stride 1, no padding.*{what.replace('(', '.').replace(')', '.')}"):
@@ -94,7 +102,7 @@ def test_rank_above_the_matrix_rank(net):
         CS.truncated_weight(net.conv1, 0)
     deficient = nn.Conv2d(1, 4, 3, bias=False)
     with torch.no_grad():
-        deficient.weight.copy_(torch.ones(4, 1, 3, 3))        # rank one
+        deficient.weight.copy_(torch.ones(4, 1, 3, 3))  # rank one
     with pytest.raises(ValueError, match="rank 1"):
         CS.truncated_weight(deficient, 2)
 
@@ -103,7 +111,7 @@ def test_wrong_input_shape(net):
     with pytest.raises(ValueError, match=r"input must be \(N, 8, H, W\) for this layer, got \(2, 1, 12, 12\)"):
         CS.analytical_conv(torch.zeros(2, 1, 12, 12), net.conv2)
     with pytest.raises(ValueError, match="sample sizes must be between 1 and the"):
-        CS.relu_mask_counts(net.conv1, torch.zeros(1, 1, 28, 28), [10 ** 6])
+        CS.relu_mask_counts(net.conv1, torch.zeros(1, 1, 28, 28), [10**6])
 
 
 def test_zoo_settings(monkeypatch):

@@ -24,7 +24,7 @@ def test_measurement_matrices():
     g = cs.measurement_matrix(400, 50, "gaussian", seed=1)
     b = cs.measurement_matrix(400, 50, "bernoulli", seed=1)
     assert g.shape == b.shape == (400, 50)
-    assert np.allclose((g ** 2).sum(0).mean(), 1.0, atol=0.05)   # unit-norm columns on average
+    assert np.allclose((g**2).sum(0).mean(), 1.0, atol=0.05)  # unit-norm columns on average
     assert set(np.unique(b * np.sqrt(400))) == {-1.0, 1.0}
     assert np.array_equal(g, cs.measurement_matrix(400, 50, "gaussian", seed=1))
 
@@ -59,13 +59,13 @@ def test_fista_recovers_a_sparse_vector_and_beats_ista():
     assert np.linalg.norm(f.x - x) / np.linalg.norm(x) < 1e-2
     assert f.iterations == 3000 and len(i.objective) == 3000
     assert f.objective[200] < i.objective[200]
-    assert np.all(np.diff(i.objective) <= 1e-12)    # ISTA is monotone
+    assert np.all(np.diff(i.objective) <= 1e-12)  # ISTA is monotone
 
 
 def test_basis_pursuit_exact_recovery_and_failure():
     a, x, y = sparse_problem(n=100, m=50, k=5)
     assert np.allclose(cs.basis_pursuit(a, y), x, atol=1e-6)
-    a, x, y = sparse_problem(n=100, m=20, k=15, seed=3)   # far above the transition
+    a, x, y = sparse_problem(n=100, m=20, k=15, seed=3)  # far above the transition
     assert np.linalg.norm(cs.basis_pursuit(a, y) - x) > 1e-2
 
 
@@ -108,14 +108,16 @@ def test_jl_distortion_and_bound():
     assert ratios.shape == (50 * 49 // 2,)
     eps = cs.jl_epsilon(50, 200)
     # the book's convention: ε bounds the *squared*-distance ratios (scikit-learn's), checked on squares
-    assert np.abs(ratios ** 2 - 1).max() < eps < 1
+    assert np.abs(ratios**2 - 1).max() < eps < 1
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
+
     assert johnson_lindenstrauss_min_dim(50, eps=eps) == pytest.approx(200, abs=1)
     assert cs.jl_epsilon(50, 5) == float("inf")
     assert cs.jl_epsilon(50, 1000) < eps
 
 
 # --------------------------------------------------------------- bad input
+
 
 @pytest.mark.parametrize("m", [0, -3])
 def test_nonpositive_measurements(m):
@@ -188,8 +190,9 @@ def test_recovery_grid_is_the_same_serial_and_in_parallel():
     assert serial[0, 2] == 1.0  # many measurements, very sparse: always recovered
 
 
-@pytest.mark.parametrize("kwargs", [dict(deltas=[]), dict(deltas=[0.5, 1.5]), dict(rhos=[0.0]),
-                                    dict(workers=0), dict(trials=0)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(deltas=[]), dict(deltas=[0.5, 1.5]), dict(rhos=[0.0]), dict(workers=0), dict(trials=0)]
+)
 def test_recovery_grid_rejects_bad_input(kwargs):
     args = dict(n=20, deltas=[0.5], rhos=[0.5], trials=1, **{})
     args.update(kwargs)

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import make_fake_mnist, snapshot, write_idx
 
 import helpers
 from helpers import data
 from helpers.data import data_root
-from conftest import make_fake_mnist, snapshot, write_idx
 
 # ----------------------------------------------------------------- real data
 
@@ -69,11 +69,13 @@ def test_cifar_grayscale_and_normalisation(real_data):
     assert torch.allclose(luma, gray.images, atol=1e-6)
     norm = helpers.load("cifar10", "train", grayscale=True, normalize=True, subset=5000)
     assert abs(float(norm.images.mean())) < 0.05 and abs(float(norm.images.std()) - 1) < 0.05
-    assert torch.allclose(norm.denormalize()[:5], helpers.load("cifar10", "train", grayscale=True,
-                                                               subset=5000).images[:5], atol=1e-5)
+    assert torch.allclose(
+        norm.denormalize()[:5], helpers.load("cifar10", "train", grayscale=True, subset=5000).images[:5], atol=1e-5
+    )
 
 
 # ---------------------------------------------------------------- fake data
+
 
 def test_fake_root_loads(fake_root):
     d = helpers.load("MNIST", "train")
@@ -120,6 +122,7 @@ def test_normalize_uses_training_statistics(fake_root):
 
 
 # ----------------------------------------------------------- bad input
+
 
 def test_unknown_dataset():
     with pytest.raises(ValueError, match="unknown dataset 'imagenet'.*'mnist', 'fashion-mnist' or 'cifar10'"):

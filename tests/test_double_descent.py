@@ -54,11 +54,12 @@ def test_double_descent_on_a_toy_problem():
     assert int(np.argmin(res["sigma_min"].mean(0))) == peak
     # ridge lowers the peak; interpolation above the threshold
     assert res["test_mse"][:, :, 1, 0].mean(0).max() < mse.max()
-    assert np.all(res["train_err"][:, widths.index(n) + 1:, 0, 0] == 0)
+    assert np.all(res["train_err"][:, widths.index(n) + 1 :, 0, 0] == 0)
     assert res["test_mse"][:, peak, 0, 1].mean() > mse[peak] * 0.5
 
 
 # ------------------------------------------------------------------ bad input
+
 
 def test_width_zero():
     with pytest.raises(ValueError, match="width N must be at least 1, got 0"):
@@ -92,7 +93,6 @@ def test_other_bad_input():
         DD.SVDFit(np.ones((3, 4))).coefficients(np.ones((2, 1)))
     with pytest.raises(ValueError, match="labels must lie in 0..9"):
         DD.one_hot([0, 10])
-
 
 
 def test_coefficients_of_a_target_vector_match_the_matrix_case():

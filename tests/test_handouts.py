@@ -1,7 +1,5 @@
 """Lab handouts (tools/handouts.py) and the self-checks they keep."""
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +61,8 @@ def test_every_self_check_follows_its_own_solution_and_every_check_is_used():
             assert label in labels, f"{path.name}: self-check for {label}, which is not an exercise of this chapter"
             before = [p for p in nb.cells[:i] if p.cell_type == "code" and "solution" in tags(p)]
             assert before and label in before[-1].source and "answer =" in before[-1].source, (
-                f"{path.name}: the self-check for {label} must follow a solution code cell that sets `answer`")
+                f"{path.name}: the self-check for {label} must follow a solution code cell that sets `answer`"
+            )
             assert "hide-input" in tags(before[-1]), f"{path.name}: {label}'s solution code must be hidden"
             used.append(label)
     assert sorted(used) == sorted(selfcheck.CHECKS), "every self-check in helpers.selfcheck is used exactly once"
@@ -102,7 +101,9 @@ def test_student_handouts_leak_no_solution(tmp_path):
 
 def test_handouts_select_chapters_and_refuse_bad_input(tmp_path):
     assert [p.name for p in H.write(tmp_path / "one", ["06"])] == [
-        "06_low_rank_compression.ipynb", "06_low_rank_compression.ipynb"]
+        "06_low_rank_compression.ipynb",
+        "06_low_rank_compression.ipynb",
+    ]
     with pytest.raises(H.HandoutError, match="no chapter '42' in .*choose from: 00_datasets"):
         H.write(tmp_path / "x", ["42"])
     afile = tmp_path / "afile"
@@ -126,11 +127,15 @@ def test_handouts_select_chapters_and_refuse_bad_input(tmp_path):
 
 def test_handout_command_line(tmp_path):
     before = {p: p.read_bytes() for p in CHAPTERS}
-    ok = subprocess.run([sys.executable, str(ROOT / "tools" / "handouts.py"), str(tmp_path / "h"), "01"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "handouts.py"), str(tmp_path / "h"), "01"], capture_output=True, text=True
+    )
     assert ok.returncode == 0 and "wrote 1 student and 1 instructor" in ok.stdout
-    bad = subprocess.run([sys.executable, str(ROOT / "tools" / "handouts.py"), str(tmp_path / "h"), "nope"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "handouts.py"), str(tmp_path / "h"), "nope"],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "no chapter 'nope'" in bad.stderr
     assert {p: p.read_bytes() for p in CHAPTERS} == before  # sources untouched
 
@@ -158,7 +163,6 @@ def test_an_instructor_notebook_executes_with_its_self_check(tmp_path, monkeypat
     path = tmp_path / "labs" / "instructor" / "03_structured_matrices.ipynb"
     nb = nbformat.read(path, 4)
     monkeypatch.setenv("LAAIC_QUICK", "1")
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o.get("text", "") for c in nb.cells if "self-check" in tags(c) for o in c.outputs]
     assert any("✓ param-ex-7" in t for t in outputs)

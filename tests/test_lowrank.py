@@ -52,7 +52,7 @@ def test_reconstruction_error_follows_eckart_young():
     layer = conv(6, 16, 3)
     s = L.singular_values(layer).numpy()
     measured = L.relative_errors(layer)
-    formula = np.sqrt([np.sum(s[k:] ** 2) for k in range(1, len(s) + 1)]) / np.sqrt(np.sum(s ** 2))
+    formula = np.sqrt([np.sum(s[k:] ** 2) for k in range(1, len(s) + 1)]) / np.sqrt(np.sum(s**2))
     assert measured.shape == (16,)
     np.testing.assert_allclose(measured, formula, atol=1e-12)
     assert measured[-1] < 1e-12
@@ -110,7 +110,7 @@ def test_rank_choices():
     conv2 = net.conv2
     s2 = L.singular_values(conv2) ** 2
     k = e["conv2"]
-    assert float(s2[:k].sum() / s2.sum()) >= 0.9 > float(s2[:k - 1].sum() / s2.sum())
+    assert float(s2[:k].sum() / s2.sum()) >= 0.9 > float(s2[: k - 1].sum() / s2.sum())
     b = L.ranks_for_budget(net, (1, 28, 28), 0.3, layers=["conv2", "conv3"])
     pos = L.output_positions(net, (1, 28, 28))
     convs = L.conv_layers(net)
@@ -170,8 +170,7 @@ def test_speedup_and_paired_times():
     from helpers.bench import paired_times, speedup
 
     net = ReportCNN(1, 28)
-    res = speedup(net, L.compress(net, {"conv2": 2}), torch.randn(4, 1, 28, 28), threads=1, rounds=3,
-                  min_time=0.001)
+    res = speedup(net, L.compress(net, {"conv2": 2}), torch.randn(4, 1, 28, 28), threads=1, rounds=3, min_time=0.001)
     assert set(res) == {"baseline", "candidate", "speedup", "low", "high", "rounds"} and res["speedup"] > 0
     assert res["low"] <= res["high"] and res["rounds"] == 3
     raw = paired_times({"a": lambda: 1}, rounds=4, min_time=0.0, samples=True)

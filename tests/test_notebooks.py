@@ -12,7 +12,6 @@ import sys
 import nbformat
 import pytest
 import yaml
-
 from conftest import REPO
 
 CHAPTERS = sorted((REPO / "book").glob("*.ipynb"))
@@ -26,10 +25,15 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = json.loads(path.read_text())
-    dirty = [i for i, c in enumerate(nb["cells"])
-             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
-    assert not dirty, (f"{path.name}: cells {dirty} carry outputs or execution counts; clear them "
-                       "(e.g. `jupyter nbconvert --clear-output --inplace`) before committing")
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} carry outputs or execution counts; clear them "
+        "(e.g. `jupyter nbconvert --clear-output --inplace`) before committing"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
@@ -37,8 +41,11 @@ def test_has_a_parameters_cell_with_the_standard_knobs(path):
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
-    names = {line.split("=")[0].strip() for line in tagged[0].source.splitlines()
-             if "=" in line and not line.lstrip().startswith("#")}
+    names = {
+        line.split("=")[0].strip()
+        for line in tagged[0].source.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
     for knob in STANDARD_KNOBS:
         assert knob in names, f"{path.name}: the parameters cell lacks `{knob}`"
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -69,8 +76,24 @@ def test_papermill_runs_a_chapter_with_overridden_parameters(tmp_path, real_data
     out = tmp_path / "out.ipynb"
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["LAAIC_QUICK"] = "0"
-    cmd = [sys.executable, "-m", "papermill", str(REPO / "book" / "00_datasets.ipynb"), str(out),
-           "-p", "quick", "True", "-p", "per_class", "2", "-p", "device", "cpu", "--cwd", str(REPO / "book")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(REPO / "book" / "00_datasets.ipynb"),
+        str(out),
+        "-p",
+        "quick",
+        "True",
+        "-p",
+        "per_class",
+        "2",
+        "-p",
+        "device",
+        "cpu",
+        "--cwd",
+        str(REPO / "book"),
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     nb = nbformat.read(out, as_version=4)
@@ -85,13 +108,25 @@ def test_papermill_runs_a_chapter_with_overridden_parameters(tmp_path, real_data
 def test_papermill_reports_a_bad_parameter(tmp_path, real_data):
     """device='cuda' without a GPU fails with the helpers' message, not a deep traceback."""
     import torch
+
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     out = tmp_path / "out.ipynb"
-    cmd = [sys.executable, "-m", "papermill", str(REPO / "book" / "00_datasets.ipynb"), str(out),
-           "-p", "device", "cuda", "--cwd", str(REPO / "book")]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(REPO / "book" / "00_datasets.ipynb"),
+        str(out),
+        "-p",
+        "device",
+        "cuda",
+        "--cwd",
+        str(REPO / "book"),
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    )
     assert proc.returncode != 0
     assert "no CUDA GPU" in proc.stderr + proc.stdout
 

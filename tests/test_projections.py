@@ -65,7 +65,8 @@ def test_pca_projection_is_the_svd():
     assert float(z.mean(0).abs().max()) < 1e-4
     # the top-2 projection is the first two features of the top-3 one
     assert torch.equal(proj.top(2)(torch.from_numpy(x)), z.float()[:, :2]) or torch.allclose(
-        proj.top(2)(torch.from_numpy(x)).double(), z[:, :2], atol=1e-6)
+        proj.top(2)(torch.from_numpy(x)).double(), z[:, :2], atol=1e-6
+    )
     with pytest.raises(ValueError, match="m must be an integer from 1 to 3"):
         proj.top(4)
     # reconstruction from 3 axes is almost exact
@@ -75,13 +76,16 @@ def test_pca_projection_is_the_svd():
     assert float((back - torch.from_numpy(x)).abs().max()) < 0.1
 
 
-@pytest.mark.parametrize("m, d, match", [
-    (0, 784, "M must be a positive integer, got 0"),
-    (-5, 784, "M must be a positive integer"),
-    (2.5, 784, "M must be a positive integer"),
-    (785, 784, "M=785 is larger than the 784 pixels"),
-    (10, 0, "D must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "m, d, match",
+    [
+        (0, 784, "M must be a positive integer, got 0"),
+        (-5, 784, "M must be a positive integer"),
+        (2.5, 784, "M must be a positive integer"),
+        (785, 784, "M=785 is larger than the 784 pixels"),
+        (10, 0, "D must be a positive integer"),
+    ],
+)
 def test_random_projection_bad_dimensions(m, d, match):
     with pytest.raises(ValueError, match=match):
         P.random_projection(m, d)
@@ -123,7 +127,9 @@ def test_stratified_folds_bad_k():
     labels = np.repeat(np.arange(3), 4)
     with pytest.raises(ValueError, match="k must be an integer of at least 2 folds, got 1"):
         stratified_folds(labels, 1)
-    with pytest.raises(ValueError, match="k=5 folds need at least 5 examples of every class, but the rarest class has 4"):
+    with pytest.raises(
+        ValueError, match="k=5 folds need at least 5 examples of every class, but the rarest class has 4"
+    ):
         stratified_folds(labels, 5)
     with pytest.raises(ValueError, match="non-empty 1-D"):
         stratified_folds(np.zeros((2, 2)), 2)

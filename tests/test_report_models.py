@@ -4,8 +4,16 @@ import pytest
 import torch
 
 from helpers import models
-from helpers.models import (MLP, ReportCNN, TinyConvNet, conv_input_sizes, count_macs, count_parameters,
-                            dead_parameters, tap_reach)
+from helpers.models import (
+    MLP,
+    ReportCNN,
+    TinyConvNet,
+    conv_input_sizes,
+    count_macs,
+    count_parameters,
+    dead_parameters,
+    tap_reach,
+)
 
 
 @pytest.mark.parametrize("size, side", [(28, 3), (32, 4)])
@@ -16,8 +24,7 @@ def test_report_cnn_shapes(size, side):
     # every convolution is 'same': 28 -> 14 -> 7 -> 3, 32 -> 16 -> 8 -> 4
     assert [c.padding for c in (net.conv1, net.conv2, net.conv3, net.conv4)] == [(1, 1)] * 4
     assert list(conv_input_sizes(net, (1, size, size)).values()) == [(size // d, size // d) for d in (1, 2, 4, 8)]
-    assert [n for n, m in net.named_modules() if isinstance(m, torch.nn.Conv2d)] == ["conv1", "conv2", "conv3",
-                                                                                      "conv4"]
+    assert [n for n, m in net.named_modules() if isinstance(m, torch.nn.Conv2d)] == ["conv1", "conv2", "conv3", "conv4"]
     assert net[:3](torch.zeros(2, 1, size, size)).shape == (2, 32, size // 2, size // 2)
 
 
@@ -31,20 +38,26 @@ SHAPES = {
 
 
 def test_every_model_is_checked():
-    classes = {n for n, obj in vars(models).items()
-               if inspect.isclass(obj) and issubclass(obj, torch.nn.Module) and obj.__module__ == models.__name__}
+    classes = {
+        n
+        for n, obj in vars(models).items()
+        if inspect.isclass(obj) and issubclass(obj, torch.nn.Module) and obj.__module__ == models.__name__
+    }
     assert classes == set(SHAPES)
 
 
-@pytest.mark.parametrize("make, shape", [c for cases in SHAPES.values() for c in cases],
-                         ids=[f"{n}-{'x'.join(map(str, s))}-{i}" for n, cases in SHAPES.items()
-                              for i, (_, s) in enumerate(cases)])
+@pytest.mark.parametrize(
+    "make, shape",
+    [c for cases in SHAPES.values() for c in cases],
+    ids=[f"{n}-{'x'.join(map(str, s))}-{i}" for n, cases in SHAPES.items() for i, (_, s) in enumerate(cases)],
+)
 def test_no_weight_is_untrainable_by_construction(make, shape):
     """The architecture lets a gradient reach every weight (ReLUs and dropout linearised, see dead_parameters)."""
     net = make()
     assert dead_parameters(net, shape) == {}
-    for name, size in conv_input_sizes(net, shape).items() if any(
-            isinstance(m, torch.nn.Conv2d) for m in net.modules()) else []:
+    for name, size in (
+        conv_input_sizes(net, shape).items() if any(isinstance(m, torch.nn.Conv2d) for m in net.modules()) else []
+    ):
         conv = dict(net.named_modules())[name]
         assert bool((tap_reach(conv, size) > 0).all()), f"{name}: a tap never sees a real pixel on {size}"
 
@@ -83,8 +96,9 @@ def test_dead_parameters_on_small_cases():
     # a 3x3 map max-pooled by 2 keeps only the top-left 2x2: the third row and column are cut off
     net = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten())
     assert dead_parameters(net, (1, 5, 5)) == {}  # every tap still reaches some kept position
-    net = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                              torch.nn.Linear(1, 1))
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 1, 1), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(1, 1)
+    )
     assert dead_parameters(net, (1, 3, 3)) == {}
     lin = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
     with torch.no_grad():

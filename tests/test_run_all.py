@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,18 +59,21 @@ def test_slowest_cells_reads_papermill_timings(tmp_path):
     from run_all import slowest_cells
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\n## Training"),
-                nbformat.v4.new_code_cell("import torch\nfit(model)  # slow"),
-                nbformat.v4.new_markdown_cell("## Plots"),
-                nbformat.v4.new_code_cell("# a comment\nplot()"),
-                nbformat.v4.new_code_cell("not run")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\n## Training"),
+        nbformat.v4.new_code_cell("import torch\nfit(model)  # slow"),
+        nbformat.v4.new_markdown_cell("## Plots"),
+        nbformat.v4.new_code_cell("# a comment\nplot()"),
+        nbformat.v4.new_code_cell("not run"),
+    ]
     nb.cells[1].metadata["papermill"] = {"duration": 12.5}
     nb.cells[3].metadata["papermill"] = {"duration": 0.5}
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     assert slowest_cells(path) == [
         {"cell": 1, "seconds": 12.5, "section": "Training", "code": "fit(model)  # slow"},
-        {"cell": 3, "seconds": 0.5, "section": "Plots", "code": "plot()"}]
+        {"cell": 3, "seconds": 0.5, "section": "Plots", "code": "plot()"},
+    ]
 
 
 def test_relative_path_settings_are_made_absolute_before_kernels_start(tmp_path):

@@ -9,9 +9,19 @@ RNG = np.random.default_rng(0)
 
 
 def test_mmatrix_q_is_the_lecture_matrix():
-    lecture = np.array([[1, 1, 0, 0, 0, 0], [0, 0, -1, 0, 0, 0], [0, 0, 0, 0, -1, 0],
-                        [-1, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 0, -1],
-                        [0, -1, 0, 0, 0, 0], [0, 0, 0, -1, 0, 0], [0, 0, 0, 0, 1, 1]])
+    lecture = np.array(
+        [
+            [1, 1, 0, 0, 0, 0],
+            [0, 0, -1, 0, 0, 0],
+            [0, 0, 0, 0, -1, 0],
+            [-1, 0, 0, 0, 0, 0],
+            [0, 0, 1, 1, 0, 0],
+            [0, 0, 0, 0, 0, -1],
+            [0, -1, 0, 0, 0, 0],
+            [0, 0, 0, -1, 0, 0],
+            [0, 0, 0, 0, 1, 1],
+        ]
+    )
     m = S.mmatrix_model(3)
     assert np.array_equal(m.q.toarray(), lecture)
     K = m.K(np.arange(1.0, 7.0))
@@ -66,7 +76,7 @@ def test_conv1d_matrix_fft_and_eigenvalues_agree(p):
 
 
 def test_conv1d_definition_and_zero_boundary():
-    th = np.array([1.0, 2.0, 3.0])   # z_i = 1·y_{i+1} + 2·y_i + 3·y_{i-1}
+    th = np.array([1.0, 2.0, 3.0])  # z_i = 1·y_{i+1} + 2·y_i + 3·y_{i-1}
     y = np.array([1.0, 10.0, 100.0, 1000.0])
     Kz = S.conv1d_matrix(th, 4, "zero").toarray()
     assert np.allclose(Kz @ y, [2 + 10, 3 + 20 + 100, 30 + 200 + 1000, 300 + 2000])
@@ -80,8 +90,10 @@ def test_conv1d_jacobians():
     assert S.adjoint_test(lambda v: S.conv1d_jvp(y, v), lambda w: S.conv1d_vjp(y, w, 5), v, w) < 1e-12
     # against torch autograd in float64
     yt = torch.from_numpy(y)
+
     def f(th):
         return torch.stack([torch.roll(yt, j, dims=-1) for j in range(-2, 3)], -1) @ th
+
     th = torch.from_numpy(RNG.standard_normal(5))
     assert np.allclose(f(th).numpy(), S.conv1d_fft(th.numpy(), y))
     assert torch.autograd.gradcheck(f, (th.clone().requires_grad_(),))
@@ -128,6 +140,7 @@ def test_median_time_and_machine():
 
 # ---------------------------------------------------------------- bad input
 
+
 def test_even_and_empty_stencils():
     with pytest.raises(ValueError, match="even length 4; use an odd length"):
         S.conv1d_matrix(np.ones(4), 10)
@@ -157,7 +170,7 @@ def test_negative_theta_for_the_mmatrix():
     m = S.mmatrix_model(3)
     with pytest.raises(ValueError, match=r"requires θ >= 0 \(entry 2 is -1\)"):
         m.K([1.0, 1, -1, 1, 1, 1])
-    m.jvp([1.0, 1, -1, 1, 1, 1])   # a direction may point anywhere
+    m.jvp([1.0, 1, -1, 1, 1, 1])  # a direction may point anywhere
 
 
 def test_other_bad_input():

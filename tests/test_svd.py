@@ -44,8 +44,8 @@ def test_svd_via_eig_loses_small_singular_values_lapack_keeps_them():
     m = (q1 * s_true) @ q2.T
     rel_eig = abs(svd.svd_via_eig(m)[1][-1] - s_true[-1]) / s_true[-1]
     rel_lapack = abs(np.linalg.svd(m, compute_uv=False)[-1] - s_true[-1]) / s_true[-1]
-    assert rel_eig > 0.5          # lost: below √eps·σ₁
-    assert rel_lapack < 1e-3      # kept to a few digits
+    assert rel_eig > 0.5  # lost: below √eps·σ₁
+    assert rel_lapack < 1e-3  # kept to a few digits
 
 
 def test_svd_via_eig_rank_deficient():
@@ -116,7 +116,7 @@ def test_denoising_study_picks_sensible_ranks():
     res = svd.denoising_study(clean, 0.05, energy_fraction=0.9, seed=2)
     assert res["psnr"].shape == (61,) and res["ranks"][-1] == 60
     assert res["psnr"][res["k_oracle"]] == res["psnr"].max()
-    assert res["psnr"][res["k_oracle"]] > res["psnr_noisy"]       # truncation helps
+    assert res["psnr"][res["k_oracle"]] > res["psnr_noisy"]  # truncation helps
     assert abs(res["k_gd"] - 4) <= 1
     assert res["psnr"][res["k_gd"]] >= res["psnr"][res["k_oracle"]] - 1.0
     # reproducible
@@ -125,6 +125,7 @@ def test_denoising_study_picks_sensible_ranks():
 
 
 # ------------------------------------------------------------ slider callbacks
+
 
 def test_compression_view_draws_for_any_rank():
     img = RNG.random((32, 24))
@@ -149,6 +150,7 @@ def test_denoising_view_returns_the_study():
 
 
 # ------------------------------------------------------------- bad input
+
 
 def test_rank_zero_and_too_large():
     a = RNG.standard_normal((5, 3))
@@ -208,7 +210,7 @@ def test_stable_rank():
 
     assert stable_rank([2.0, 2.0, 2.0]) == pytest.approx(3.0)  # equal singular values: the rank
     assert stable_rank([3.0, 0.0]) == pytest.approx(1.0)
-    assert stable_rank([1.0, 3.0]) == pytest.approx(10 / 9)    # order does not matter
+    assert stable_rank([1.0, 3.0]) == pytest.approx(10 / 9)  # order does not matter
     a = np.random.default_rng(0).standard_normal((6, 4))
     s = np.linalg.svd(a, compute_uv=False)
     assert stable_rank(s) == pytest.approx(np.linalg.norm(a) ** 2 / np.linalg.norm(a, 2) ** 2)

@@ -70,8 +70,7 @@ def test_fit_rejects_bad_input():
 
 def test_cross_validation_is_stratified_and_scores_well():
     x, y = blobs(n=200)
-    res = T.cross_validate(lambda: mlp(), (x, y), k=4, epochs=20, batch_size=16, lr=1e-2,
-                           device="cpu", progress=False)
+    res = T.cross_validate(lambda: mlp(), (x, y), k=4, epochs=20, batch_size=16, lr=1e-2, device="cpu", progress=False)
     assert len(res.scores) == 4 and len(res.histories) == 4
     assert res.mean > 0.9 and 0 <= res.std < 0.1
     assert res.std == pytest.approx(float(np.std(res.scores)))

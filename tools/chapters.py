@@ -27,7 +27,8 @@ def select(names, book: Path = BOOK) -> list[Path]:
         stem = Path(name).stem
         match = [p for s, p in available.items() if s == stem or s.split("_", 1)[0] == stem]
         if not match:
-            raise ChapterError(f"no chapter {name!r} in {book}; choose from: {', '.join(available)} "
-                               "(a number such as 06 is enough).")
+            raise ChapterError(
+                f"no chapter {name!r} in {book}; choose from: {', '.join(available)} (a number such as 06 is enough)."
+            )
         out.extend(match)
     return out

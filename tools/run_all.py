@@ -43,10 +43,25 @@ KEY_RESULTS = {
     "03_structured_matrices": ["torch_err", "eig2_err", "cross_torch_128", "cross_scipy_128"],
     "04_training_tinyconvnet": ["test_acc", "train_seconds", "n_params"],
     "05_conv_layers_svd": ["acc", "masks_500", "masks_max"],
-    "06_low_rank_compression": ["cnn_base", "best_svd_speed", "best_svd_theory", "best_svd_ratio", "best_ft_speed",
-                                "fact_diff", "ey_worst"],
-    "07_random_projections": ["fm_cnn_mean", "fm_cnn_std", "fm_mlp_mean", "fm_mlp_std", "cf_cnn_mean", "cf_cnn_std",
-                              "cf_mlp_mean", "cf_mlp_std"],
+    "06_low_rank_compression": [
+        "cnn_base",
+        "best_svd_speed",
+        "best_svd_theory",
+        "best_svd_ratio",
+        "best_ft_speed",
+        "fact_diff",
+        "ey_worst",
+    ],
+    "07_random_projections": [
+        "fm_cnn_mean",
+        "fm_cnn_std",
+        "fm_mlp_mean",
+        "fm_mlp_std",
+        "cf_cnn_mean",
+        "cf_cnn_std",
+        "cf_mlp_mean",
+        "cf_mlp_std",
+    ],
     "08_double_descent": ["peak_ratio", "peak_err", "far_err", "net_fit_w"],
 }
 
@@ -159,8 +174,14 @@ def slowest_cells(nb_path: Path, n: int = 3) -> list[dict]:
             continue
         lines = [ln.strip() for ln in cell.source.splitlines()]
         code = next((ln for ln in lines if ln and not ln.startswith(("#", "import ", "from "))), "")
-        cells.append({"cell": i, "seconds": float(seconds), "section": section,
-                      "code": code if len(code) <= 60 else code[:57] + "..."})
+        cells.append(
+            {
+                "cell": i,
+                "seconds": float(seconds),
+                "section": section,
+                "code": code if len(code) <= 60 else code[:57] + "...",
+            }
+        )
     return sorted(cells, key=lambda c: -c["seconds"])[:n]
 
 
@@ -172,48 +193,80 @@ def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
     for src in paths:
         dst = out / src.name
         print(f"running {src.stem} (device={device}{', quick' if quick else ''}) ...", flush=True)
-        proc = subprocess.run([sys.executable, "-c", _CHILD, str(src), str(dst), device, "1" if quick else "0"],
-                              capture_output=True, text=True, env=os.environ.copy())
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(src), str(dst), device, "1" if quick else "0"],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+        )
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
-        res = json.loads(line[7:]) if line else {"wall_s": None, "peak_bytes": None,
-                                                   "error": proc.stderr.strip()[-500:] or "no result"}
+        res = (
+            json.loads(line[7:])
+            if line
+            else {"wall_s": None, "peak_bytes": None, "error": proc.stderr.strip()[-500:] or "no result"}
+        )
         values = glued(dst) if dst.is_file() else {}
         row = {
-            "chapter": src.stem, "ok": res["error"] is None, "error": res["error"], "wall_s": res["wall_s"],
-            "peak_mib": None if res["peak_bytes"] is None else res["peak_bytes"] / 2 ** 20,
-            "device": device, "quick": quick,
+            "chapter": src.stem,
+            "ok": res["error"] is None,
+            "error": res["error"],
+            "wall_s": res["wall_s"],
+            "peak_mib": None if res["peak_bytes"] is None else res["peak_bytes"] / 2**20,
+            "device": device,
+            "quick": quick,
             "results": {k: values[k] for k in KEY_RESULTS.get(src.stem, []) if k in values},
             "chapter_seconds": values.get("chapter_seconds"),
             "slowest_cells": slowest_cells(dst) if dst.is_file() else [],
         }
         rows.append(row)
-        print(f"  {'ok' if row['ok'] else 'FAILED: ' + str(row['error'])}; {row['wall_s'] or 0:.0f} s, "
-              f"peak {row['peak_mib'] or 0:.0f} MiB", flush=True)
-    return {"machine": machine_description(), "device": device, "quick": quick,
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "total_s": sum(r["wall_s"] or 0 for r in rows),
-            "chapters": rows}
+        print(
+            f"  {'ok' if row['ok'] else 'FAILED: ' + str(row['error'])}; {row['wall_s'] or 0:.0f} s, "
+            f"peak {row['peak_mib'] or 0:.0f} MiB",
+            flush=True,
+        )
+    return {
+        "machine": machine_description(),
+        "device": device,
+        "quick": quick,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "total_s": sum(r["wall_s"] or 0 for r in rows),
+        "chapters": rows,
+    }
 
 
 def markdown(report: dict) -> str:
     title = "Quick-mode run" if report["quick"] else "Full-scale run"
-    lines = [f"# {title} (device {report['device']})", "",
-             f"{report['date']}; {report['machine']}", "",
-             "| chapter | ok | wall time (s) | peak memory (MiB) | key results |", "|---|---|---|---|---|"]
+    lines = [
+        f"# {title} (device {report['device']})",
+        "",
+        f"{report['date']}; {report['machine']}",
+        "",
+        "| chapter | ok | wall time (s) | peak memory (MiB) | key results |",
+        "|---|---|---|---|---|",
+    ]
     for r in report["chapters"]:
         res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
-        lines.append(f"| {r['chapter']} | {'yes' if r['ok'] else 'NO'} | {r['wall_s'] or 0:.0f} | "
-                     f"{r['peak_mib'] or 0:.0f} | {res} |")
-    lines += ["", f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min).", "",
-              "## Where the time goes", "",
-              "The slowest cells of each chapter (papermill's timings; the rest of a chapter's wall time "
-              "is its other cells and starting the kernel).", "",
-              "| chapter | cell | seconds | share of the chapter | section | first line |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['chapter']} | {'yes' if r['ok'] else 'NO'} | {r['wall_s'] or 0:.0f} | "
+            f"{r['peak_mib'] or 0:.0f} | {res} |"
+        )
+    lines += [
+        "",
+        f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min).",
+        "",
+        "## Where the time goes",
+        "",
+        "The slowest cells of each chapter (papermill's timings; the rest of a chapter's wall time "
+        "is its other cells and starting the kernel).",
+        "",
+        "| chapter | cell | seconds | share of the chapter | section | first line |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in report["chapters"]:
         for c in r.get("slowest_cells", []):
             share = f"{100 * c['seconds'] / r['wall_s']:.0f} %" if r["wall_s"] else ""
             code = c["code"].replace("|", "\\|")
-            lines.append(f"| {r['chapter']} | {c['cell']} | {c['seconds']:.0f} | {share} | {c['section']} | "
-                         f"`{code}` |")
+            lines.append(f"| {r['chapter']} | {c['cell']} | {c['seconds']:.0f} | {share} | {c['section']} | `{code}` |")
     return "\n".join(lines) + "\n"
 
 

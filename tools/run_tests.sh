@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The book's test command (run by `make test` and by CI): unit tests, every
+# The book's test command (run by `make test` and by CI): ruff (lint and
+# format check, as `make lint`), unit tests, every
 # chapter executed in quick mode by nbval, the strict quick-mode book build,
 # then the built HTML in headless Chromium (tests/browser; screenshots in
 # _build/screenshots), then one chapter run in JupyterLab (tests/lab). Prints
@@ -20,6 +21,7 @@ run_part() {
   names+=("$name"); times+=($((SECONDS - start))); codes+=("$rc")
 }
 
+run_part "lint (ruff check + format)" bash -c "\"$BIN/ruff\" check . && \"$BIN/ruff\" format --check ."
 run_part "unit tests" "$BIN/python" -m pytest tests --ignore=tests/browser --ignore=tests/lab
 run_part "notebooks (nbval, quick)" "$BIN/python" -m pytest --nbval-lax book
 # --all: a fresh, strict build every time; the jupyter-cache still skips

@@ -1,0 +1,61 @@
+"""The habits that keep the repository clean: ruff's settings, the pre-commit hooks, nbstripout."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _pinned(name: str) -> str:
+    line = next(s for s in (ROOT / "requirements.txt").read_text().splitlines() if s.startswith(name))
+    return line.split("#")[0].strip()
+
+
+def test_pre_commit_config_is_valid_and_pins_the_same_ruff():
+    cfg = ROOT / ".pre-commit-config.yaml"
+    done = subprocess.run([str(BIN / "pre-commit"), "validate-config", str(cfg)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    hooks = {h["id"]: h for repo in yaml.safe_load(cfg.read_text())["repos"] for h in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "nbstripout"} <= set(hooks)
+    # the hook formats exactly as `make lint` checks
+    assert _pinned("ruff==") in hooks["ruff-format"]["additional_dependencies"]
+    assert _pinned("ruff==") in hooks["ruff-check"]["additional_dependencies"]
+
+
+def test_ruff_covers_the_notebooks_and_every_python_folder():
+    done = subprocess.run([str(BIN / "ruff"), "check", "--show-files", "."], cwd=ROOT, capture_output=True, text=True)
+    files = {Path(p).resolve().relative_to(ROOT).parts[0] for p in done.stdout.split()}
+    assert {"helpers", "tools", "tests", "_ext", "benchmarks", "book"} <= files
+    assert not {".venv", "_build"} & files
+    assert re.search(r"book/00_datasets\.ipynb", done.stdout)
+
+
+def test_nbstripout_hook_restores_a_run_chapter_to_its_committed_form(tmp_path):
+    chapter = ROOT / "book" / "04_training_tinyconvnet.ipynb"
+    committed = chapter.read_text(encoding="utf-8")
+    nb = nbformat.reads(committed, 4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    code[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="trained\n")]
+    code[2].execution_count = 3
+    md = next(c for c in nb.cells if c.cell_type == "markdown")
+    md.metadata["user_expressions"] = [{"expression": "helpers.glued('x')", "result": {"status": "ok"}}]
+    dirty = tmp_path / chapter.name
+    dirty.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    hook = next(
+        h
+        for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+        for h in repo["hooks"]
+        if h["id"] == "nbstripout"
+    )
+    args = hook["entry"].replace('"', "").split()
+    assert shutil.which(args[0], path=str(BIN)), "nbstripout is installed by requirements.txt"
+    subprocess.run([str(BIN / args[0]), *args[1:], str(dirty)], check=True)
+    assert json.loads(dirty.read_text(encoding="utf-8")) == json.loads(committed)
