@@ -16,12 +16,14 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # A relative LAAIC_DATA_ROOT or LAAIC_CACHE_DIR means relative to where it was
 # typed ($PWD, the repository root when you follow the README), not to book/,
 # where the chapters' kernels run: make both absolute for everything below.
-abs_env = $(shell $(PYTHON) -c 'import os, sys; print(os.path.abspath(os.path.join(sys.argv[2] or os.getcwd(), os.path.expanduser(sys.argv[1]))))' '$(1)' '$(PWD)')
+abs_env = $(shell $(PYTHON) -c 'import os, sys; print(os.path.abspath(os.path.join(sys.argv[2] or os.getcwd(), os.path.expanduser(sys.argv[1]))))' '$(subst ','\'',$(1))' '$(subst ','\'',$(PWD))')
 ifneq ($(strip $(LAAIC_DATA_ROOT)),)
-export LAAIC_DATA_ROOT := $(call abs_env,$(strip $(LAAIC_DATA_ROOT)))
+override LAAIC_DATA_ROOT := $(call abs_env,$(strip $(LAAIC_DATA_ROOT)))
+export LAAIC_DATA_ROOT
 endif
 ifneq ($(strip $(LAAIC_CACHE_DIR)),)
-export LAAIC_CACHE_DIR := $(call abs_env,$(strip $(LAAIC_CACHE_DIR)))
+override LAAIC_CACHE_DIR := $(call abs_env,$(strip $(LAAIC_CACHE_DIR)))
+export LAAIC_CACHE_DIR
 endif
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -41,7 +43,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 # What the HTML book serves itself so that it reads offline: a pinned MathJax 3
-# from npm (needs npm; checked against a pinned SHA-512) -> _build/assets.
+# from npm (needs npm; checked against a pinned SHA-512) -> _assets.
 assets:
 	$(PYTHON) tools/fetch_assets.py
 
@@ -95,11 +97,12 @@ CH ?=
 handouts: venv
 	$(BIN)/python tools/handouts.py $(OUT) $(CH)
 
+# The builds only: never the graded labs (grading/) or the fetched MathJax (_assets/).
 clean:
 	rm -rf _build
 
-# Graded labs with nbgrader, in the course folder _build/grading: the student
-# release of chapters (CH="05", default all) in _build/grading/release/, and
+# Graded labs with nbgrader, in the course folder grading: the student
+# release of chapters (CH="05", default all) in grading/release/, and
 # autograding of SUB/<student>/<chapter>.ipynb (quick mode; FULL=1 for full
 # scale) into a CSV of per-exercise scores.
 SUB ?= submissions

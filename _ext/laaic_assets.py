@@ -1,7 +1,7 @@
 """Serve MathJax from the built site, so that the HTML book reads offline.
 
 ``tools/fetch_assets.py`` (``make assets``) unpacks a pinned MathJax 3 into
-``_build/assets/mathjax``; this extension adds that folder to the site's
+``_assets/mathjax``; this extension adds that folder to the site's
 ``_static`` and points Sphinx's ``mathjax_path`` at it. ``$LAAIC_ASSETS_DIR``
 overrides the folder.
 
@@ -23,7 +23,7 @@ MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
 
 def assets_dir(confdir) -> Path:
     env = os.environ.get("LAAIC_ASSETS_DIR")
-    return Path(env).resolve() if env else Path(confdir).resolve() / "_build" / "assets"
+    return Path(env).resolve() if env else Path(confdir).resolve() / "_assets"
 
 
 def _use_local_assets(app, config):

@@ -10,6 +10,7 @@ run would load.
 
 from __future__ import annotations
 
+import ast
 import errno
 import hashlib
 import json
@@ -113,6 +114,55 @@ def cache_key(**parts: Any) -> str:
     """
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# The helpers modules that only present results (figures, sliders, prose,
+# timing): editing them never changes a trained model or a decoded dataset.
+PRESENTATION_MODULES = frozenset({"plotting", "widgets", "claims", "selfcheck", "publish", "bench"})
+
+
+def _code_digest(path: Path) -> str:
+    """A hash of a Python file's code, blind to comments, docstrings and formatting."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+
+
+def code_fingerprint(modules=None) -> str:
+    """A short hash of the code of the ``helpers`` modules that produce derived files.
+
+    Part of the key of every trained checkpoint and decoded dataset, so that
+    a change to the code that made them (a fixed training loop, a new
+    decoding step) makes them again instead of reloading stale ones. Only
+    code counts: comments, docstrings and formatting do not.
+
+    Parameters
+    ----------
+    modules : iterable of str, optional
+        Module names inside ``helpers`` (e.g. ``["data"]``); default every
+        module except the presentation ones (:data:`PRESENTATION_MODULES`).
+    """
+    package = Path(__file__).resolve().parent
+    if modules is None:
+        names = sorted(p.stem for p in package.glob("*.py") if p.stem not in PRESENTATION_MODULES)
+    else:
+        names = sorted(set(modules))
+    digest = hashlib.sha256()
+    for name in names:
+        path = package / f"{name}.py"
+        if not path.is_file():
+            raise ValueError(f"code_fingerprint: helpers has no module {name!r} ({path} does not exist).")
+        digest.update(name.encode() + b"\0" + _code_digest(path).encode())
+    return digest.hexdigest()[:16]
 
 
 def cache_path(sub: str, name: str) -> Path:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .cache import atomic_write, cache_key, ensure_dir
+from .cache import atomic_write, cache_key, code_fingerprint, ensure_dir
 from .config import REPO_ROOT, env_path, in_repository
 
 __all__ = [
@@ -406,7 +406,7 @@ def _decode_jpeg_folder(folder: Path, classes: tuple) -> tuple[np.ndarray, np.nd
     if not files:
         raise FileNotFoundError(f"no .jpg files under {folder}; copy the mirror again.")
     stat = [(f.stat().st_size, int(f.stat().st_mtime)) for f in files]
-    key = cache_key(folder=str(folder), n=len(files), stat=cache_key(s=stat))
+    key = cache_key(folder=str(folder), n=len(files), stat=cache_key(s=stat), code=code_fingerprint(["data"]))
     cached = ensure_dir("datasets") / f"cifar10-jpeg-{folder.name}-{key}.npz"
     if cached.is_file():
         try:

@@ -47,12 +47,14 @@ def _fallback_glue(name, variable, display=True):
 
 
 def glue(name, variable, display=True):
-    """Glue ``variable`` under ``name`` for the prose's ``{glue:...}`` roles.
+    """Glue ``variable`` under ``name`` for the prose, which quotes it as ``{eval}`helpers.glued("name:fmt")```.
 
     Parameters
     ----------
     name : str
-        The key the markdown refers to, e.g. ``{glue:text}`name:.2f```.
+        The key the markdown refers to, e.g. ``{eval}`helpers.glued("name:.2f")```
+        (rendered from this glued output in the HTML book, evaluated by
+        :func:`glued` in JupyterLab).
     variable : object
         The value; convert NumPy and torch scalars to Python numbers first.
     display : bool

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .cache import atomic_write, cache_key, cache_path
+from .cache import atomic_write, cache_key, cache_path, code_fingerprint
 from .config import get_device, seed_everything
 from .data import ImageData
 from .models import cpu_layout
@@ -417,6 +417,8 @@ def checkpoint_path(name: str, model: nn.Module, train, test=None, **settings) -
         train=_fingerprint(train),
         test=_fingerprint(test),
         settings=settings,
+        # the code that trains (data, models, training loop, zoo settings)
+        code=code_fingerprint(),
     )
     return cache_path("checkpoints", f"{name}-{key}.pt")
 

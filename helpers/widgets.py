@@ -190,7 +190,8 @@ def static_twin(
     caption = f"{name} = {value_range(values)}"
     labels = ", ".join(str(v) for v in shown)
     # the player's <img> has no alt text: give it the caption
-    player = re.sub(r'(<img id="_anim_img[^"]*")', rf'\1 alt="{_html.escape(caption)}"', player, count=1)
+    alt = f' alt="{_html.escape(caption)}"'
+    player = re.sub(r'(<img id="_anim_img[^"]*")', lambda m: m.group(1) + alt, player, count=1)
     return (
         f'<div class="laaic-static-twin" data-dpi="{dpi:g}" data-frame-format="{frame_format}">'
         f'<p class="laaic-static-twin-caption" style="margin:0;font-size:90%">'
@@ -272,7 +273,20 @@ class SliderWithTwin:
         self.twin_html = twin_html
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        own = getattr(self.widget, "_repr_mimebundle_", None)
+        if own is None:
+            # ipywidgets 7 (Colab's) displays widgets through _ipython_display_
+            # and has no bundle of its own: build the view reference it sends
+            bundle = {
+                "application/vnd.jupyter.widget-view+json": {
+                    "version_major": 2,
+                    "version_minor": 0,
+                    "model_id": self.widget.model_id,
+                },
+                "text/plain": repr(self.widget),
+            }
+        else:
+            bundle = own(include=include, exclude=exclude) or {}
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = dict(data)
         data["text/html"] = self.twin_html

@@ -115,7 +115,7 @@ def test_binder_installs_cpu_only_torch_in_the_tested_range_and_the_package():
     text = (REPO / "binder" / "requirements.txt").read_text()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
     binder, reqs = _requirements(REPO / "binder" / "requirements.txt"), _requirements(REPO / "requirements.txt")
-    for name in ("torch", "torchvision", "ipywidgets"):
+    for name in ("torch", "torchvision", "ipywidgets", "jupyterlab-myst"):
         assert binder[name].specifier == reqs[name].specifier, f"binder/requirements.txt's {name} range differs"
     assert re.search(r"^\s*(-e\s+)?\.\s*$", text, re.M), "binder/requirements.txt must install the package (`.`)"
 

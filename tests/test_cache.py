@@ -83,3 +83,35 @@ def test_cache_key_is_stable_and_sensitive():
     assert a == cache.cache_key(lr=1e-3, seed=0, model="m")
     assert a != cache.cache_key(model="m", seed=1, lr=1e-3)
     assert len(a) == 16
+
+
+def test_code_digest_sees_code_not_comments_docstrings_or_formatting(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text('"""Module."""\n\ndef fit(x):\n    """Train."""\n    return x * 2  # double\n')
+    base = cache._code_digest(f)
+    f.write_text('"""Another docstring."""\n\n\ndef fit( x ):\n    # a new comment\n    return x*2\n')
+    assert cache._code_digest(f) == base
+    f.write_text('"""Module."""\n\ndef fit(x):\n    """Train."""\n    return x * 3\n')
+    assert cache._code_digest(f) != base
+
+
+def test_code_fingerprint_covers_the_modules_that_make_derived_files():
+    everything = cache.code_fingerprint()
+    assert everything == cache.code_fingerprint()  # stable
+    assert cache.code_fingerprint(["data"]) != everything
+    assert cache.code_fingerprint(["data", "train"]) == cache.code_fingerprint(["train", "data"])
+    with pytest.raises(ValueError, match="helpers has no module 'nope'"):
+        cache.code_fingerprint(["nope"])
+
+
+def test_a_changed_training_code_gives_a_new_checkpoint(private_cache, monkeypatch):
+    import torch
+
+    from helpers import train
+
+    model = torch.nn.Linear(2, 2)
+    data = (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))
+    before = train.checkpoint_path("net", model, data, epochs=1)
+    assert train.checkpoint_path("net", model, data, epochs=1) == before
+    monkeypatch.setattr(train, "code_fingerprint", lambda modules=None: "a-fixed-fit")
+    assert train.checkpoint_path("net", model, data, epochs=1) != before

@@ -59,3 +59,38 @@ def test_nbstripout_hook_restores_a_run_chapter_to_its_committed_form(tmp_path):
     assert shutil.which(args[0], path=str(BIN)), "nbstripout is installed by requirements.txt"
     subprocess.run([str(BIN / args[0]), *args[1:], str(dirty)], check=True)
     assert json.loads(dirty.read_text(encoding="utf-8")) == json.loads(committed)
+
+
+def _make_env(var: str, env: dict, cwd: Path = ROOT, args=()) -> str:
+    import os
+
+    probe = f'laaic-probe: ; @echo "[$${var}]"'
+    done = subprocess.run(
+        ["make", "-s", *args, "--eval", probe, "laaic-probe"],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_make_resolves_the_readmes_relative_data_root_where_it_was_typed(tmp_path):
+    line = next(s for s in (ROOT / "README.md").read_text().splitlines() if s.startswith("export LAAIC_DATA_ROOT="))
+    value = line.split("=", 1)[1]
+    assert not Path(value).is_absolute(), "the README shows a path relative to the repository root"
+    expected = str((ROOT / value).resolve())
+    assert _make_env("LAAIC_DATA_ROOT", {"LAAIC_DATA_ROOT": value, "PWD": str(ROOT)}) == f"[{expected}]"
+    # given on the command line, and typed in another folder with make -C
+    assert _make_env("LAAIC_DATA_ROOT", {"PWD": str(ROOT)}, args=[f"LAAIC_DATA_ROOT={value}"]) == f"[{expected}]"
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    got = _make_env("LAAIC_CACHE_DIR", {"LAAIC_CACHE_DIR": "c'ache", "PWD": str(here)}, args=["-C", str(ROOT)])
+    assert got == "[" + str(here / "c'ache") + "]"
+
+
+def test_make_clean_keeps_graded_labs_and_fetched_assets():
+    done = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "rm -rf _build" in done.stdout
+    assert "grading" not in done.stdout and "_assets" not in done.stdout

@@ -65,6 +65,9 @@ def test_static_twin_caption_names_the_parameter_and_its_range():
     assert "<strong>rank k = 1…16</strong>" in html
     assert "frames precomputed for 1, 9, 16" in html
     assert 'alt="rank k = 1…16"' in html
+    # TeX in a name is text, not a regular-expression template
+    html = widgets.static_twin(draw, range(1, 4), name=r"$\sigma$ <k>", frames=2)
+    assert 'alt="$\\sigma$ &lt;k&gt; = 1…3"' in html
 
 
 def test_static_twin_needs_nothing_from_the_internet():
@@ -139,6 +142,24 @@ def test_slider_output_holds_the_widget_and_the_twin_in_one_bundle():
     assert data["text/html"] == twin
     with pytest.raises(TypeError, match="static_twin"):
         widgets.SliderWithTwin(w, "<p>not a twin</p>")
+
+
+def test_slider_bundle_with_ipywidgets_7():
+    # ipywidgets 7 (Colab) widgets have no _repr_mimebundle_: the view is built from the model id
+    class Widget7:
+        model_id = "abc123"
+
+        def __repr__(self):
+            return "interactive(...)"
+
+    twin = widgets.static_twin(draw, [1, 2, 3], name="k", frames=2)
+    data = widgets.SliderWithTwin(Widget7(), twin)._repr_mimebundle_()
+    assert data["application/vnd.jupyter.widget-view+json"] == {
+        "version_major": 2,
+        "version_minor": 0,
+        "model_id": "abc123",
+    }
+    assert data["text/plain"] == "interactive(...)" and data["text/html"] == twin
 
 
 def test_slider_displays_one_output(monkeypatch):

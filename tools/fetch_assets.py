@@ -4,7 +4,7 @@ The built pages load nothing from other hosts. The one library they need
 from outside the Python environment is MathJax 3 (the equations); it comes
 from the npm registry with npm's own client (``npm pack``), pinned to one
 version and checked against a pinned SHA-512, and is unpacked into
-``_build/assets/mathjax`` (or ``--dest``). The Sphinx extension
+``_assets/mathjax`` (or ``--dest``). The Sphinx extension
 ``_ext/laaic_assets.py`` copies that folder into the site's ``_static`` and
 points MathJax there. The other CDN files Jupyter Book would load are not
 needed: the animation players use text buttons instead of Font Awesome, and
@@ -15,7 +15,7 @@ Run by ``make assets`` (and so by ``make book``, ``make book-quick`` and
 ``make test``). Re-running it is cheap: it does nothing when the pinned
 version is already there.
 
-    python tools/fetch_assets.py [--dest _build/assets]
+    python tools/fetch_assets.py [--dest _assets]
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def fetch_mathjax(dest: Path) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--dest", type=Path, default=ROOT / "_build" / "assets", help="folder for the assets (default: _build/assets)"
+        "--dest", type=Path, default=ROOT / "_assets", help="folder for the assets (default: _assets)"
     )
     args = parser.parse_args(argv)
     if args.dest.exists() and not args.dest.is_dir():

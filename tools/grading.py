@@ -8,9 +8,9 @@ Usage (from the repository root)::
 
 ``release`` turns each chapter (every chapter without ``CHAPTER``; a number such as
 ``05`` is enough) into an nbgrader assignment in the course folder
-``_build/grading/`` (``--course`` to change it) and runs ``nbgrader
+``grading/`` (``--course`` to change it) and runs ``nbgrader
 generate_assignment``. The notebook to hand out is then
-``_build/grading/release/<chapter>/<chapter>.ipynb``. In the source notebook
+``grading/release/<chapter>/<chapter>.ipynb``. In the source notebook
 
 * a code cell tagged ``solution`` becomes an autograded answer cell: its code is
   wrapped in ``### BEGIN SOLUTION`` / ``### END SOLUTION``, which the release
@@ -65,7 +65,7 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chapters import BOOK, ROOT, ChapterError, chapters, select  # noqa: E402
 
-COURSE = ROOT / "_build" / "grading"
+COURSE = ROOT / "grading"
 CODE_STUB = "answer = None  # replace None with your answer, then run the self-check below"
 TEXT_STUB = "*Your answer here.*"
 POINTS = {"self-check": 1, "written": 1}
@@ -171,7 +171,7 @@ def _check_course(course: Path) -> Path:
     if resolved == book or book in resolved.parents or resolved in book.parents:
         raise GradingError(
             f"refusing to use {course} as the nbgrader course folder: it is or contains the book's "
-            f"source folder {book}; use a build folder such as _build/grading."
+            f"source folder {book}; use a build folder such as grading."
         )
     return course
 
@@ -551,7 +551,7 @@ def grade(
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--course", default=str(COURSE), help="nbgrader course folder (default: _build/grading)")
+    parser.add_argument("--course", default=str(COURSE), help="nbgrader course folder (default: grading)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="student releases of chapters (all by default)")
     p.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")

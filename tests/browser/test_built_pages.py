@@ -5,10 +5,11 @@ Run after a build, like the browser tests::
     LAAIC_BOOK_HTML=_build/quick/_build/html pytest tests/browser/test_built_pages.py
 
 The size budget is stated here and in the README ("Reading offline"): every
-chapter page, with its figures and slider frames embedded, is at most
-``PAGE_BUDGET_MB``, and every slider frame at most ``FRAME_BUDGET_KB``, so
-that the full build (up to 8 frames a slider) keeps within the page budget
-when the quick build that ``make test`` checks (2-3 frames) does.
+chapter page, its HTML with the slider frames it embeds plus the figure files
+it shows, is at most ``PAGE_BUDGET_MB``, and every slider frame at most
+``FRAME_BUDGET_KB``. ``make test`` checks the quick build (2-3 frames a
+slider); run the same file on a full build (``LAAIC_BOOK_HTML=_build/html``,
+as the Pages workflow does) to check what readers get.
 """
 
 from __future__ import annotations
@@ -55,13 +56,40 @@ def all_pages() -> list[Path]:
     return sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts)
 
 
+def page_weight(page: Path) -> tuple[int, list[Path]]:
+    """Bytes a reader downloads for ``page``: its HTML and every local image it shows (frames are inline)."""
+    text = page.read_text(encoding="utf-8")
+    images = set()
+    for src in re.findall(r'<img[^>]*\ssrc="([^"#?]+)"', text):
+        if src.startswith(("data:", "http:", "https:", "//")):
+            continue
+        path = (page.parent / src).resolve()
+        if path.is_file():
+            images.add(path)
+    return page.stat().st_size + sum(p.stat().st_size for p in images), sorted(images)
+
+
 @pytest.mark.parametrize("page", chapter_files() if (HTML / "index.html").is_file() else [], ids=lambda p: p.stem)
 def test_chapter_page_is_within_the_size_budget(page):
-    size = page.stat().st_size / 1e6
+    weight, images = page_weight(page)
+    size = weight / 1e6
     assert size <= PAGE_BUDGET_MB, (
-        f"{page.name} weighs {size:.1f} MB, over the budget of {PAGE_BUDGET_MB} MB: fewer slider frames, "
-        "smaller figures, or frame_format='webp' in helpers.widgets.slider"
+        f"{page.name} weighs {size:.1f} MB with its {len(images)} images, over the budget of {PAGE_BUDGET_MB} MB: "
+        "fewer slider frames, smaller figures, or frame_format='webp' in helpers.widgets.slider"
     )
+
+
+def test_page_weight_counts_the_images_a_page_shows(tmp_path):
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "a.png").write_bytes(b"x" * 1000)
+    (tmp_path / "book").mkdir()
+    page = tmp_path / "book" / "p.html"
+    page.write_text(
+        '<img src="../_images/a.png"><img alt="" src="../_images/a.png"><img src="data:image/png;base64,AA">'
+    )
+    weight, images = page_weight(page)
+    assert images == [(tmp_path / "_images" / "a.png").resolve()]
+    assert weight == page.stat().st_size + 1000
 
 
 def test_slider_twins_have_readable_lossless_frames_and_a_caption():

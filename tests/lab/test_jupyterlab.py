@@ -299,3 +299,6 @@ def test_moving_a_slider_redraws_its_figure(executed):
     shot_after = widget.screenshot(path=str(SHOTS / f"lab-{CHAPTER}-slider-after.png"))
     assert after != before, "the figure did not change when the slider moved"
     assert shot_after != shot_before
+    # the static twin is for the HTML book only: JupyterLab shows the live slider alone
+    assert pg.locator(".jp-OutputArea .widget-interact").count() >= 1
+    assert pg.locator(".jp-OutputArea .laaic-static-twin").count() == 0, "a static twin shows under a live slider"
