@@ -99,9 +99,7 @@ def fetch_mathjax(dest: Path) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--dest", type=Path, default=ROOT / "_assets", help="folder for the assets (default: _assets)"
-    )
+    parser.add_argument("--dest", type=Path, default=ROOT / "_assets", help="folder for the assets (default: _assets)")
     args = parser.parse_args(argv)
     if args.dest.exists() and not args.dest.is_dir():
         raise SystemExit(f"--dest {args.dest} is a file; give a folder.")
