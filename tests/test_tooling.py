@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,15 +18,18 @@ def _pinned(name: str) -> str:
     return line.split("#")[0].strip()
 
 
-def test_pre_commit_config_is_valid_and_pins_the_same_ruff():
+def test_pre_commit_config_is_valid_and_uses_the_environments_tools():
     cfg = ROOT / ".pre-commit-config.yaml"
     done = subprocess.run([str(BIN / "pre-commit"), "validate-config", str(cfg)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     hooks = {h["id"]: h for repo in yaml.safe_load(cfg.read_text())["repos"] for h in repo["hooks"]}
     assert {"ruff-check", "ruff-format", "nbstripout"} <= set(hooks)
-    # the hook formats exactly as `make lint` checks
-    assert _pinned("ruff==") in hooks["ruff-format"]["additional_dependencies"]
-    assert _pinned("ruff==") in hooks["ruff-check"]["additional_dependencies"]
+    # the hooks run what requirements.txt installs, so they format exactly as `make lint` checks
+    assert _pinned("ruff==").startswith("ruff==") and _pinned("nbstripout").startswith("nbstripout")
+    for hook in hooks.values():
+        tool = hook["entry"].split()[0]
+        assert tool.startswith(".venv/bin/") and hook["language"] == "system", hook["id"]
+        assert (BIN / Path(tool).name).is_file(), f"{tool} is not installed by requirements.txt"
 
 
 def test_ruff_covers_the_notebooks_and_every_python_folder():
@@ -56,8 +58,7 @@ def test_nbstripout_hook_restores_a_run_chapter_to_its_committed_form(tmp_path):
         if h["id"] == "nbstripout"
     )
     args = hook["entry"].replace('"', "").split()
-    assert shutil.which(args[0], path=str(BIN)), "nbstripout is installed by requirements.txt"
-    subprocess.run([str(BIN / args[0]), *args[1:], str(dirty)], check=True)
+    subprocess.run([str(BIN / Path(args[0]).name), *args[1:], str(dirty)], check=True)
     assert json.loads(dirty.read_text(encoding="utf-8")) == json.loads(committed)
 
 
