@@ -64,13 +64,18 @@ def cell_source(config: dict) -> str:
     return (
         "# Set-up outside this book's repository (e.g. on Colab): install the book's `helpers`\n"
         "# package and its requirements; torchvision downloads the datasets later. In the\n"
-        "# repository, in CI and on Binder `helpers` is importable and this does nothing.\n"
+        "# repository, in CI and on Binder `helpers` is importable and this does nothing;\n"
+        "# in a clone opened with another Python, the clone's own `helpers` is used.\n"
         "import importlib.util\n"
         "import os\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
-        'if importlib.util.find_spec("helpers") is None:\n'
+        'installed = importlib.util.find_spec("helpers") is not None\n'
+        "clone = os.path.dirname(os.getcwd())\n"
+        'if not installed and os.path.isfile(os.path.join(clone, "helpers", "__init__.py")):\n'
+        "    sys.path.insert(0, clone)\n"
+        "elif not installed:\n"
         f'    archive = "{archive_url(config)}"\n'
         f'    package = os.environ.get("LAAIC_PACKAGE", f"{DIST} @ {{archive}}")\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)\n'
