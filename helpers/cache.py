@@ -1,6 +1,7 @@
 """The cache of derived files: decoded datasets and trained checkpoints.
 
-Introduced in the chapter "The datasets". Everything the book derives goes
+Introduced in the chapter "Training TinyConvNet" (its checkpoint); the
+datasets chapter already uses it silently for decoded CIFAR-10. Everything the book derives goes
 under one directory (:func:`helpers.config.cache_dir`), and every file is
 written atomically: first to a temporary file in the same directory, then
 renamed over the final name. A run interrupted half-way (Ctrl-C, a killed
