@@ -200,3 +200,78 @@ def reconstruction_view(fig, originals: dict, reconstructions: dict, label: str 
         fig.suptitle(label)
     fig.tight_layout()
     return fig
+
+
+def component_options(svd1: dict, svd2: dict) -> list[str]:
+    """The labels of chapter 05's component slider: ``"layer L · component I"`` for every singular direction."""
+    return [f"layer {layer} · component {i + 1}" for layer, s in ((1, svd1), (2, svd2)) for i in range(len(s["S"]))]
+
+
+def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: torch.Tensor):
+    """One singular direction of a TinyConvNet layer: its eigenfilter, its column of U, its response to a digit.
+
+    The picture of the component slider in the chapter "Every convolutional
+    layer is an SVD". Row one shows the eigenfilter (the row ``vᵢᵀ`` of
+    ``Vᵀ`` cut into one 3×3 filter per input channel), the wide column the
+    matching column ``uᵢ`` of ``U`` (how each output channel mixes it in),
+    and row two the digit and ``zᵢ = vᵢᵀp`` over every patch ``p``.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure (empty)
+    option : str
+        ``"layer L · component I"`` (see :func:`component_options`), L in {1, 2}, I from 1.
+    model : TinyConvNet
+    svd1, svd2 : dict
+        :func:`helpers.conv_svd.layer_svd` of ``model.conv1`` and ``model.conv2``.
+    digit : tensor (1, 1, H, W)
+        The input image, in the SVDs' dtype.
+    """
+    from .conv_svd import analytical_conv
+
+    parts = option.split()
+    try:
+        layer, i = int(parts[1]), int(parts[-1]) - 1
+    except (IndexError, ValueError):
+        raise ValueError(f"option must read 'layer L · component I', got {option!r}.") from None
+    if layer not in (1, 2):
+        raise ValueError(f"TinyConvNet has convolutional layers 1 and 2, not {layer}.")
+    svd, conv = (svd1, model.conv1) if layer == 1 else (svd2, model.conv2)
+    if not 0 <= i < len(svd["S"]):
+        raise ValueError(f"layer {layer} has components 1 to {len(svd['S'])}, not {i + 1}.")
+    filt = svd["Vt"][i].reshape(conv.in_channels, *conv.kernel_size).numpy()
+    # 8 filter columns, a gap, and a wide column for U's bar chart spanning both rows
+    grid = fig.add_gridspec(
+        2, 10, width_ratios=[1] * 8 + [0.5, 3], wspace=0.25, hspace=0.35, left=0.02, right=0.98, top=0.86, bottom=0.1
+    )
+    lim = np.abs(filt).max()
+    for c in range(filt.shape[0]):
+        ax = fig.add_subplot(grid[0, c])
+        ax.imshow(filt[c], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"in {c + 1}", fontsize=9)
+    ax = fig.add_subplot(grid[:, 9])
+    ax.bar(np.arange(1, svd["U"].shape[0] + 1), svd["U"][:, i].numpy(), color="C1")
+    ax.set_title(f"column {i + 1} of U", fontsize=10)
+    ax.set_xlabel("output channel", fontsize=9)
+    ax.tick_params(labelsize=8)
+    with torch.no_grad():
+        # layer 2 sees the pooled layer-1 activations, computed in the SVD's dtype without touching the model
+        inp = digit if layer == 1 else model.pool(analytical_conv(digit, model.conv1, svd1, relu=True))
+        _, z = analytical_conv(inp, conv, svd, return_coords=True)
+    side = inp.shape[-1] - conv.kernel_size[0] + 1
+    ax = fig.add_subplot(grid[1, :4])
+    ax.imshow(digit[0, 0].numpy(), cmap="gray")  # normalised pixels: let imshow scale them
+    ax.set_title("input digit", fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax = fig.add_subplot(grid[1, 4:8])
+    zi = z[0, i].reshape(side, side).numpy()
+    lim = np.abs(zi).max()
+    ax.imshow(zi, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    ax.set_title(f"zᵢ = vᵢᵀp over all patches (σ = {svd['S'][i]:.3f})", fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.suptitle(option)
+    return fig

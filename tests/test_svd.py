@@ -219,3 +219,31 @@ def test_stable_rank():
         stable_rank([-1.0, 2.0])
     with pytest.raises(ValueError, match="all singular values are zero"):
         stable_rank([0.0, 0.0])
+
+
+def test_component_view_draws_every_component_of_both_layers():
+    import matplotlib.pyplot as plt
+    import torch
+
+    from helpers.conv_svd import layer_svd
+    from helpers.models import TinyConvNet
+    from helpers.plotting import component_options, component_view
+
+    torch.manual_seed(0)
+    model = TinyConvNet().eval()
+    svd1, svd2 = layer_svd(model.conv1), layer_svd(model.conv2)
+    digit = torch.rand(1, 1, 28, 28, dtype=torch.float64)
+    options = component_options(svd1, svd2)
+    assert options[0] == "layer 1 · component 1" and options[-1] == f"layer 2 · component {len(svd2['S'])}"
+    assert len(options) == len(svd1["S"]) + len(svd2["S"])
+    for option in (options[0], options[len(svd1["S"])], options[-1]):
+        fig = plt.figure(figsize=(11, 5))
+        component_view(fig, option, model=model, svd1=svd1, svd2=svd2, digit=digit)
+        # eight filter panels (one per input channel of layer 2; layer 1 has one), U's bars, digit, response
+        n_in = 1 if option.startswith("layer 1") else model.conv2.in_channels
+        assert len(fig.axes) == n_in + 3
+        plt.close(fig)
+    for bad in ("layer 3 · component 1", "layer 1 · component 99", "component one"):
+        with pytest.raises(ValueError):
+            component_view(plt.figure(), bad, model=model, svd1=svd1, svd2=svd2, digit=digit)
+    plt.close("all")
