@@ -275,3 +275,73 @@ def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: to
     ax.set_yticks([])
     fig.suptitle(option)
     return fig
+
+
+def band(ax, x, values, label: str, color: str):
+    """Plot the mean over seeds (axis 0 of ``values``) with the min–max band when there are several seeds.
+
+    Used by the chapter "Over-parameterisation and double descent" for every
+    curve over widths.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or values.shape[1] != len(x):
+        raise ValueError(f"values must be (seeds, {len(x)}) for {len(x)} x values, got shape {values.shape}.")
+    ax.plot(x, values.mean(0), "o-", ms=3, color=color, label=label)
+    if values.shape[0] > 1:
+        ax.fill_between(x, values.min(0), values.max(0), color=color, alpha=0.2)
+
+
+def spectrum_view(fig, width: int, *, sweep: dict, widths, seeds, n: int):
+    """The width slider of the double-descent chapter: the spectrum of the features and where the width sits.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure (empty)
+    width : int
+        One of ``widths``: the number N of random features.
+    sweep : dict
+        The result of :func:`helpers.double_descent.sweep_widths` over ``widths`` and ``seeds``.
+    n : int
+        The number of training examples (the interpolation threshold N = n).
+    """
+    widths = list(widths)
+    if width not in widths:
+        raise ValueError(f"width {width} was not swept; choose one of {widths}.")
+    ratio = np.array(widths) / n
+    ax1, ax2 = fig.subplots(1, 2)
+    s = sweep["spectra"][seeds[0], width]
+    ax1.semilogy(np.arange(1, len(s) + 1), s)
+    ax1.set(xlabel="i", ylabel="σᵢ", title=f"spectrum of F, N = {width} (N/n = {width / n:.2f})", ylim=(1e-6, None))
+    ax2.loglog(ratio, sweep["test_mse"][0, :, 0, 0], color="gray")
+    j = widths.index(width)
+    ax2.loglog([ratio[j]], [sweep["test_mse"][0, j, 0, 0]], "o", color="C3", ms=9)
+    ax2.axvline(1, color="gray", ls=":", lw=1)
+    ax2.set(xlabel="N / n", ylabel="test MSE", title="where this width sits")
+    fig.tight_layout()
+    return fig
+
+
+def noise_view(fig, noise: float, *, sweep: dict, ratio, ridges, noises):
+    """The label-noise slider of the double-descent chapter: test error over N/n, least and most ridge.
+
+    ``sweep`` is :func:`helpers.double_descent.sweep_widths` run with these
+    ``ridges`` and ``noises``; ``ratio`` is N/n for its widths.
+    """
+    noises = list(noises)
+    if noise not in noises:
+        raise ValueError(f"noise level {noise} was not swept; choose one of {noises}.")
+    ax = fig.subplots()
+    d = noises.index(noise)
+    for c in (0, len(ridges) - 1):
+        band(ax, ratio, sweep["test_mse"][:, :, c, d], f"λ = {ridges[c]:g}", f"C{c}")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="N / n",
+        ylabel="test MSE",
+        title=f"{noise:.0%} of the training labels flipped",
+        ylim=(0.1, 1e7),
+    )
+    ax.axvline(1, color="gray", ls=":", lw=1)
+    ax.legend(loc="upper right")
+    return fig

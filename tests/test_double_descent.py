@@ -124,3 +124,34 @@ def test_tuned_ridge_picks_lambda_on_validation_only():
     assert np.all(out["lam"][:, 1] > 0)
     with pytest.raises(ValueError, match="at least one ridge"):
         tuned_ridge_curve(xtr, ytr, xv, yv, xt, yt, [10], [], num_classes=2)
+
+
+def test_the_chapters_slider_pictures_draw_from_a_sweep():
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import band, noise_view, spectrum_view
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 6)), rng.integers(0, 3, 40)
+    xt, yt = rng.standard_normal((30, 6)), rng.integers(0, 3, 30)
+    widths, seeds, ridges, noises = [10, 40, 80], (0, 1), (0.0, 1.0), (0.0, 0.2)
+    res = DD.sweep_widths(x, y, xt, yt, widths, seeds=seeds, ridges=ridges, noises=noises, num_classes=3)
+    ratio = np.array(widths) / 40
+    fig = spectrum_view(plt.figure(), 40, sweep=res, widths=widths, seeds=seeds, n=40)
+    assert len(fig.axes) == 2 and "N/n = 1.00" in fig.axes[0].get_title()
+    fig = noise_view(plt.figure(), 0.2, sweep=res, ratio=ratio, ridges=ridges, noises=noises)
+    assert "20% of the training labels flipped" in fig.axes[0].get_title()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["λ = 0", "λ = 1"]
+    with pytest.raises(ValueError, match="width 50 was not swept"):
+        spectrum_view(plt.figure(), 50, sweep=res, widths=widths, seeds=seeds, n=40)
+    with pytest.raises(ValueError, match="noise level 0.5 was not swept"):
+        noise_view(plt.figure(), 0.5, sweep=res, ratio=ratio, ridges=ridges, noises=noises)
+    # band: the mean over seeds, with a min-max band only when there are several
+    _, ax = plt.subplots()
+    band(ax, ratio, np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]), "two seeds", "C0")
+    assert list(ax.lines[0].get_ydata()) == [2.0, 3.0, 4.0] and len(ax.collections) == 1
+    band(ax, ratio, np.array([[1.0, 2.0, 3.0]]), "one seed", "C1")
+    assert len(ax.collections) == 1
+    with pytest.raises(ValueError, match="values must be"):
+        band(ax, ratio, np.ones(3), "flat", "C2")
+    plt.close("all")
