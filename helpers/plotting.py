@@ -277,6 +277,18 @@ def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: to
     return fig
 
 
+def measurements_view(fig, m: int, *, originals: dict, results: dict):
+    """The M slider of "Compressive sensing": each image above its reconstruction from ``m`` measurements.
+
+    ``results[name, m]["x_hat"]`` is the reconstruction of ``originals[name]``
+    (the chapter's sweep over image names and numbers of measurements).
+    """
+    missing = [name for name in originals if (name, m) not in results]
+    if missing:
+        raise ValueError(f"no reconstruction from M = {m} for {missing}; choose an M that was swept.")
+    return reconstruction_view(fig, originals, {n: results[n, m]["x_hat"] for n in originals}, f"M = {m}")
+
+
 def band(ax, x, values, label: str, color: str):
     """Plot the mean over seeds (axis 0 of ``values``) with the min–max band when there are several seeds.
 

@@ -231,3 +231,21 @@ def test_reconstruct_with_a_given_phi():
     assert np.allclose(a["x_hat"], b["x_hat"])
     with pytest.raises(ValueError, match=r"phi must have shape \(M, N\) = \(30, 64\)"):
         cs.reconstruct(img, 30, phi=phi[:10])
+
+
+def test_measurements_view_shows_each_image_above_its_reconstruction():
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import measurements_view
+
+    rng = np.random.default_rng(0)
+    originals = {"smooth": rng.random((8, 8)), "textured": rng.random((8, 8))}
+    results = {(n, m): {"x_hat": img * 0.5} for n, img in originals.items() for m in (10, 20)}
+    fig = measurements_view(plt.figure(), 20, originals=originals, results=results)
+    assert len(fig.axes) == 4 and fig._suptitle.get_text() == "M = 20"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:2] == ["smooth: original", "textured: original"]
+    assert all(t.startswith("reconstruction, MSE") for t in titles[2:])
+    with pytest.raises(ValueError, match="no reconstruction from M = 30"):
+        measurements_view(plt.figure(), 30, originals=originals, results=results)
+    plt.close("all")
