@@ -285,3 +285,83 @@ def machine_description() -> str:
         f"{cpu}, {os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}, {gpu}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, NumPy {np.__version__}"
     )
+
+
+def convolution_timings(image_sizes, kernel_sizes, *, repeats: int = 7, device="cpu", seed: int = 0) -> dict:
+    """Median seconds of one circular 2-D convolution, direct and through the FFT, in PyTorch and SciPy.
+
+    The sweep of the chapter "Parametric models and convolutions as
+    structured matrices" (section "Speed"). For every image size n and kernel
+    size k ≤ n it times, on one random n×n image and k×k kernel:
+
+    * ``"torch direct"``: ``conv2d`` on the circularly padded image;
+    * ``"torch FFT"``: the kernel placed in an n×n array, then ``irfft2(rfft2·rfft2)``;
+    * ``"scipy direct"``: ``scipy.signal.convolve2d(boundary="wrap")``, skipped
+      (NaN) for k > 15 on images above 256², where one call takes seconds;
+    * ``"scipy FFT"``: ``scipy.signal.fftconvolve``.
+
+    Returns
+    -------
+    dict of (len(image_sizes), len(kernel_sizes)) arrays of seconds; NaN where k > n.
+    """
+    import scipy.signal
+    import torch
+    import torch.nn.functional as F
+
+    image_sizes, kernel_sizes = list(image_sizes), list(kernel_sizes)
+    for label, values in (("image size", image_sizes), ("kernel size", kernel_sizes)):
+        if not values or any(not isinstance(v, int) or v < 1 for v in values):
+            raise ValueError(f"each {label} must be a positive integer, got {values!r}.")
+    dev = torch.device(device)
+    gen = torch.Generator().manual_seed(seed)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    timings = {
+        key: np.full((len(image_sizes), len(kernel_sizes)), np.nan)
+        for key in ("torch direct", "torch FFT", "scipy direct", "scipy FFT")
+    }
+    for a, n in enumerate(image_sizes):
+        x = torch.randn(1, 1, n, n, generator=gen).to(dev)
+        xs = x.cpu().numpy()[0, 0].astype(np.float64)
+        for b, k in enumerate(kernel_sizes):
+            if k > n:
+                continue
+            w = torch.randn(1, 1, k, k, generator=gen).to(dev)
+            ws = w.cpu().numpy()[0, 0].astype(np.float64)
+
+            def direct(x=x, w=w, k=k):
+                out = F.conv2d(F.pad(x, (k // 2,) * 4, mode="circular"), w)
+                sync()
+                return out
+
+            def via_fft(x=x, w=w, k=k, n=n):
+                c = torch.zeros(n, n, device=dev)
+                c[:k, :k] = w[0, 0].flip(0, 1)
+                c = torch.roll(c, (-(k // 2), -(k // 2)), (0, 1))
+                out = torch.fft.irfft2(torch.fft.rfft2(c) * torch.fft.rfft2(x[0, 0]), s=(n, n))
+                sync()
+                return out
+
+            timings["torch direct"][a, b] = median_time(direct, repeats=repeats)
+            timings["torch FFT"][a, b] = median_time(via_fft, repeats=repeats)
+            if k <= 15 or n <= 256:  # direct SciPy on big kernels takes seconds per call
+                timings["scipy direct"][a, b] = median_time(
+                    lambda xs=xs, ws=ws: scipy.signal.convolve2d(xs, ws, mode="same", boundary="wrap"), repeats=repeats
+                )
+            timings["scipy FFT"][a, b] = median_time(
+                lambda xs=xs, ws=ws: scipy.signal.fftconvolve(xs, ws, mode="same"), repeats=repeats
+            )
+    return timings
+
+
+def fft_crossover(direct, via_fft, kernel_sizes) -> list:
+    """Per image size (row), the smallest kernel size at which the FFT is faster; ``None`` if never in the range."""
+    direct, via_fft = np.asarray(direct, dtype=float), np.asarray(via_fft, dtype=float)
+    if direct.shape != via_fft.shape or direct.ndim != 2 or direct.shape[1] != len(kernel_sizes):
+        raise ValueError(
+            f"direct {direct.shape} and via_fft {via_fft.shape} must both be (image sizes, {len(kernel_sizes)})."
+        )
+    out = []
+    for a in range(direct.shape[0]):
+        faster = [k for b, k in enumerate(kernel_sizes) if np.isfinite(direct[a, b]) and via_fft[a, b] < direct[a, b]]
+        out.append(faster[0] if faster else None)
+    return out
