@@ -154,7 +154,8 @@ def code_fingerprint(modules=None) -> str:
     """
     package = Path(__file__).resolve().parent
     if modules is None:
-        names = sorted(p.stem for p in package.glob("*.py") if p.stem not in PRESENTATION_MODULES)
+        # __init__ only re-exports names and maps modules to chapters
+        names = sorted(p.stem for p in package.glob("*.py") if p.stem not in PRESENTATION_MODULES | {"__init__"})
     else:
         names = sorted(set(modules))
     digest = hashlib.sha256()
