@@ -53,20 +53,13 @@ def tinyconvnet_settings(cfg: Config, **overrides) -> dict:
     return base
 
 
-def tinyconvnet_mnist(cfg: Config, *, data_root=None, progress: bool = True, retrain: bool = False, **overrides):
-    """TinyConvNet trained on MNIST (normalised), from the cache when possible.
-
-    Returns
-    -------
-    model, history, loaded, (train, test), settings
-    """
-    s = tinyconvnet_settings(cfg, **overrides)
-    train, test = load_splits("mnist", root=data_root, normalize=True, train_subset=s["train_subset"], seed=cfg.seed)
-    model, history, loaded = train_or_load(
-        TinyConvNet,
+def _train_with(s: dict, cfg: Config, make_model, train, test, name: str, retrain: bool, progress: bool):
+    """``train_or_load`` with a zoo entry's settings ``s``: one place passes them, so every entry keys alike."""
+    return train_or_load(
+        make_model,
         train,
         test,
-        name="tinyconvnet-mnist",
+        name=name,
         retrain=retrain,
         device=cfg.device,
         progress=progress,
@@ -77,6 +70,18 @@ def tinyconvnet_mnist(cfg: Config, *, data_root=None, progress: bool = True, ret
         schedule=s["schedule"],
         seed=cfg.seed,
     )
+
+
+def tinyconvnet_mnist(cfg: Config, *, data_root=None, progress: bool = True, retrain: bool = False, **overrides):
+    """TinyConvNet trained on MNIST (normalised), from the cache when possible.
+
+    Returns
+    -------
+    model, history, loaded, (train, test), settings
+    """
+    s = tinyconvnet_settings(cfg, **overrides)
+    train, test = load_splits("mnist", root=data_root, normalize=True, train_subset=s["train_subset"], seed=cfg.seed)
+    model, history, loaded = _train_with(s, cfg, TinyConvNet, train, test, "tinyconvnet-mnist", retrain, progress)
     return model, history, loaded, (train, test), s
 
 
@@ -116,19 +121,7 @@ def reportcnn_fashion(cfg: Config, *, data_root=None, progress: bool = True, ret
     train, test = load_splits(
         "fashion-mnist", root=data_root, grayscale=True, normalize=True, train_subset=s["train_subset"], seed=cfg.seed
     )
-    model, history, loaded = train_or_load(
-        lambda: ReportCNN(1, 28),
-        train,
-        None,
-        name="reportcnn-fashion",
-        retrain=retrain,
-        device=cfg.device,
-        progress=progress,
-        epochs=s["epochs"],
-        batch_size=s["batch_size"],
-        lr=s["lr"],
-        optimizer=s["optimizer"],
-        schedule=s["schedule"],
-        seed=cfg.seed,
+    model, history, loaded = _train_with(
+        s, cfg, lambda: ReportCNN(1, 28), train, None, "reportcnn-fashion", retrain, progress
     )
     return model, history, loaded, (train, test), s

@@ -25,21 +25,11 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from chromium import launch  # tests/chromium.py: Debian's Chromium, the shared flags
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("LAAIC_BOOK_HTML", ROOT / "_build" / "quick" / "_build" / "html"))
 SHOTS = Path(os.environ.get("LAAIC_SCREENSHOTS", ROOT / "_build" / "screenshots"))
-CHROMIUM = os.environ.get("LAAIC_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def toc_pages() -> list[str]:
@@ -81,11 +71,9 @@ def site():
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"Chromium not found at {CHROMIUM}; install Debian's chromium or set LAAIC_CHROMIUM.")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        b = launch(p)
         yield b
         b.close()
 

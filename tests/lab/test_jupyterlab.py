@@ -39,21 +39,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, launch  # tests/chromium.py: Debian's Chromium, the shared flags
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = os.environ.get("LAAIC_LAB_CHAPTER", "01_svd")
 SHOTS = Path(os.environ.get("LAAIC_SCREENSHOTS", ROOT / "_build" / "screenshots"))
-CHROMIUM = os.environ.get("LAAIC_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 RUN_TIMEOUT_S = 240
 EVAL = re.compile(r'\{eval\}`helpers\.glued\("([^"]+)"\)`')
 NUMERIC_SPEC = re.compile(r"[eEfFgG%]$|^[+,]?\.?\d*[,]?$")  # "", ",", ".2f", "+.1f", ".0%", ".2e", ...
@@ -146,7 +136,7 @@ def page(lab):
     host = url.split("//", 1)[1]
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = launch(p)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         pg = context.new_page()
         errors = []
