@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from helpers.bench import machine_description  # noqa: E402
-from helpers.config import get_device, tune_allocator  # noqa: E402
+from helpers.config import get_device  # noqa: E402
+from helpers.perf import tune_allocator  # noqa: E402
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def start(args) -> torch.device:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     dev = get_device(args.device)
-    # as every chapter does through helpers.setup (LAAIC_TUNE_MALLOC=0 turns it off)
+    # as the chapters that train or time networks do (LAAIC_TUNE_MALLOC=0 turns it off)
     malloc = "tuned" if tune_allocator() else "default"
     print(f"# {machine_description()}; device {dev}; malloc {malloc}")
     return dev

@@ -7,7 +7,7 @@ cross-entropy) and for inference on batches of 256, on random tensors of the
 real shapes: a regression in the training loop or the models shows up here.
 Convolutional networks are measured in both memory layouts: the default NCHW
 and channels-last (NHWC), which ``helpers.train.fit`` and ``predict`` use on
-the CPU (``helpers.models.cpu_layout``). ``--profile`` adds where the time
+the CPU (``helpers.perf.channels_last``). ``--profile`` adds where the time
 of one ReportCNN training step goes, by kind of operation (torch.profiler).
 """
 
@@ -49,14 +49,14 @@ def profile(dev):
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
 
-    from helpers.models import cpu_layout
+    from helpers.perf import channels_last
 
     torch.manual_seed(0)
     net = ReportCNN(1, 28).to(dev)
     x, y = torch.randn(128, 1, 28, 28, device=dev), torch.randint(0, 10, (128,), device=dev)
     step = train_step(net, x, y, dev)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
-    with cpu_layout(net, dev):
+    with channels_last(net, dev):
         for _ in range(5):
             step()
         with torch_profile(activities=activities) as prof:

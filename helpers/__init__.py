@@ -24,6 +24,7 @@ module              what it holds                                         introd
 ``cache``           atomic writes and cache keys for derived files        04 Training TinyConvNet
 ``conv_svd``        every convolutional layer as an SVD                   05 Conv layers are SVDs
 ``lowrank``         low-rank compression of convolutions                  06 Low-rank compression
+``perf``            speed settings, opt-in: allocator, threads, layout    06 Low-rank compression
 ``projections``     random and learned (PCA) projections                  07 Random projections
 ``double_descent``  random features and double descent                    08 Double descent
 ==================  ====================================================  ==========================
@@ -61,6 +62,7 @@ MODULE_CHAPTERS = {
     "cache": "04_training_tinyconvnet",
     "conv_svd": "05_conv_layers_svd",
     "lowrank": "06_low_rank_compression",
+    "perf": "06_low_rank_compression",
     "projections": "07_random_projections",
     "double_descent": "08_double_descent",
 }

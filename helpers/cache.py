@@ -23,7 +23,14 @@ from typing import Any
 
 from .config import cache_dir
 
-__all__ = ["CacheError", "ensure_dir", "atomic_write", "cache_key", "cache_path"]
+__all__ = [
+    "CacheError",
+    "ensure_dir",
+    "atomic_write",
+    "cache_key",
+    "cache_path",
+    "code_fingerprint",
+]
 
 
 class CacheError(OSError):

@@ -22,7 +22,9 @@ Environment variables read here (all optional):
 ``LAAIC_DEVICE``     default device when a chapter says ``device="auto"``.
 ``LAAIC_CACHE_DIR``  where derived files go.
 ``LAAIC_DATA_ROOT``  a local copy of the datasets (read by :mod:`helpers.data`).
-``LAAIC_TUNE_MALLOC`` ``0`` leaves the C allocator as it is (see :func:`tune_allocator`).
+
+(``LAAIC_TUNE_MALLOC`` is read by :func:`helpers.perf.tune_allocator`: speed
+settings are not decided here but opted into by the chapters that want them.)
 
 A relative ``LAAIC_CACHE_DIR`` or ``LAAIC_DATA_ROOT`` means relative to the
 repository root, where the README's commands are typed, not to the folder a
@@ -32,11 +34,8 @@ kernel happens to run in (chapters run in ``book/``): see :func:`env_path`.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,9 @@ __all__ = [
     "seed_everything",
     "cache_dir",
     "set_cache_dir",
-    "tune_allocator",
+    "env_flag",
+    "in_repository",
+    "env_path",
 ]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -62,15 +63,24 @@ _FALSE = {"0", "false", "no", "off", ""}
 _cache_dir_override: Path | None = None
 
 
-def _env_flag(name: str) -> bool:
+def env_flag(name: str, default: bool = False) -> bool:
+    """The yes/no environment variable ``name``: ``default`` when unset or blank.
+
+    ``1``/``true``/``yes``/``on`` mean yes, ``0``/``false``/``no``/``off`` no
+    (any case); anything else raises ``ValueError`` naming the variable, so
+    that a typo is not read as "no".
+    """
     raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
     raise ValueError(
         f"environment variable {name}={os.environ[name]!r} is not understood; "
-        f"use one of {sorted(_TRUE)} to switch it on or unset it."
+        f"use one of {sorted(_TRUE)} to switch it on, one of {sorted(_FALSE - {''})} "
+        "to switch it off, or unset it."
     )
 
 
@@ -84,7 +94,7 @@ def is_quick(quick: bool | None = None) -> bool:
         chapter's ``parameters`` cell) follows ``$LAAIC_QUICK``.
     """
     if quick is None:
-        return _env_flag("LAAIC_QUICK")
+        return env_flag("LAAIC_QUICK")
     if not isinstance(quick, bool):
         raise TypeError(f"quick must be True, False or None, not {quick!r}.")
     return quick
@@ -220,62 +230,6 @@ def set_cache_dir(path: str | os.PathLike | None) -> Path:
     return cache_dir()
 
 
-# glibc's mallopt() parameters (malloc.h) and the values set by tune_allocator().
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 * 2**20  # the largest value glibc accepts on 64-bit machines
-TRIM_THRESHOLD = 256 * 2**20
-_allocator_tuned: bool | None = None
-
-
-def tune_allocator() -> bool:
-    """Let glibc's ``malloc`` reuse freed memory for blocks of up to 32 MiB.
-
-    Why: PyTorch's CPU tensors come straight from ``malloc``. By default glibc
-    serves a large block (a CNN's activations or gradients, a few MiB to tens
-    of MiB per batch) with a fresh ``mmap`` and hands it back to the kernel
-    when the tensor is freed, so every batch pays a page fault and a zeroed
-    page for every 4 KiB it touches: about 6,500 faults per training step of
-    the report's CNN at batch 128 (measured on its earlier version, which
-    padded only conv4), which made training about 1.2x and inference about
-    1.5x slower. Since glibc adapts its threshold to the blocks a
-    process has freed before, the same forward pass could be fast or slow
-    depending on what ran earlier. Raising the mmap threshold to 32 MiB
-    and the trim threshold to 256 MiB keeps such blocks in the heap, where the
-    next batch reuses them without faults. Tensors above 32 MiB (whole
-    datasets) are still mapped and returned as before, so peak memory hardly
-    changes. ``benchmarks/bench_allocator.py`` measures the effect.
-
-    Called by :func:`setup`. It does nothing (and returns ``False``) off glibc
-    (macOS, Windows, musl) or when ``$LAAIC_TUNE_MALLOC`` is ``0``. Returns
-    whether the allocator is tuned.
-    """
-    global _allocator_tuned
-    if not _env_flag_default("LAAIC_TUNE_MALLOC", True):
-        return bool(_allocator_tuned)
-    if _allocator_tuned is not None:
-        return _allocator_tuned
-    _allocator_tuned = False
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            mallopt = libc.mallopt
-        except (OSError, AttributeError):  # not glibc
-            return False
-        mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-        # mallopt returns 1 on success; the mmap threshold must be set first,
-        # since setting it also fixes the (otherwise dynamic) trim threshold.
-        _allocator_tuned = bool(
-            mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-        )
-    return _allocator_tuned
-
-
-def _env_flag_default(name: str, default: bool) -> bool:
-    if not os.environ.get(name, "").strip():
-        return default
-    return _env_flag(name)
-
-
 @dataclass(frozen=True)
 class Config:
     """What :func:`setup` decided for a chapter run."""
@@ -306,9 +260,12 @@ def setup(quick: bool | None = None, device: str | torch.device | None = "auto",
     Every chapter calls this right after its ``parameters`` cell::
 
         cfg = helpers.setup(quick=quick, device=device, seed=seed)
+
+    It changes no speed setting: the C allocator, the CPU threads and the
+    memory layout are :mod:`helpers.perf`'s, switched on by the chapters that
+    want them.
     """
     quick = is_quick(quick)
     dev = get_device(device)
     seed_everything(seed)  # validates the seed too
-    tune_allocator()
     return Config(quick=quick, device=dev, seed=int(seed))

@@ -6,11 +6,14 @@ loading or training (see :mod:`helpers.train`).
 
 from __future__ import annotations
 
-import contextlib
 from collections import OrderedDict
 
 import torch
 from torch import nn
+
+# The channels-last context lives with the other speed settings in helpers.perf;
+# helpers.train and chapter 06 know it by this name.
+from .perf import channels_last as cpu_layout
 
 __all__ = [
     "TinyConvNet",
@@ -254,33 +257,6 @@ def count_macs(model: nn.Module, input_shape: tuple) -> int:
 
     probe_forward(model, input_shape, {nn.Conv2d: conv_hook, nn.Linear: linear_hook})
     return int(total)
-
-
-@contextlib.contextmanager
-def cpu_layout(model: nn.Module, device: torch.device):
-    """Run ``model`` in the channels-last memory layout while on the CPU, then restore it.
-
-    PyTorch's CPU convolutions (oneDNN) are fastest on NHWC tensors: on a
-    2-core CPU ``ReportCNN`` trains about 1.4x and infers about 2x faster
-    channels-last than in the default NCHW layout
-    (``benchmarks/bench_training.py`` prints both). :func:`helpers.train.fit`,
-    :func:`helpers.train.predict` and the timings of :mod:`helpers.bench` all
-    run models this way. Only the layout in memory changes, not the tensors'
-    shapes or values, so outputs agree to float rounding; the parameters are
-    the same objects afterwards (an optimiser holding them stays valid), back
-    in the default layout that the analysis chapters' ``view`` calls expect.
-    Models without a ``Conv2d``, and every model on CUDA, are left alone.
-    """
-    convs = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d)]
-    # nested calls (evaluate inside fit) find the layout already set and leave it to the outer one
-    convert = device.type == "cpu" and not all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
-    if convert:
-        model.to(memory_format=torch.channels_last)
-    try:
-        yield model
-    finally:
-        if convert:
-            model.to(memory_format=torch.contiguous_format)
 
 
 def conv_input_sizes(model: nn.Module, input_shape: tuple) -> dict[str, tuple[int, int]]:
