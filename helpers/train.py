@@ -9,11 +9,21 @@ is a random permutation sliced into batches, with no per-sample Python work.
 architecture, the data, the seed and the training settings), so a later
 chapter reloads a model instead of training it again. Checkpoints are written
 atomically: an interrupted run leaves no half-written file behind.
+
+The training settings (epochs, batch size, learning rate, optimiser, seed,
+schedule) are one frozen :class:`FitConfig`: the argument of :func:`fit`,
+:func:`cross_validate` and :func:`train_or_load` and the settings part of the
+checkpoint's key. Its field defaults are the only place the defaults are
+written; the functions also take the settings as keywords
+(``fit(model, train, epochs=3, lr=1e-2)``) and build the config from them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -30,6 +40,7 @@ from .data import ImageData
 from .models import cpu_layout
 
 __all__ = [
+    "FitConfig",
     "History",
     "CVResult",
     "fit",
@@ -43,6 +54,133 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "sgd", "adamw")
+SCHEDULES = (None, "cosine")
+
+
+def _check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _check_number(name: str, value, *, positive: bool) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        kind = "a positive" if positive else "a non-negative"
+        raise ValueError(f"{name} must be {kind} number, got {value!r}.")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The settings of a training run: the argument of :func:`fit` and the cache key of :func:`train_or_load`.
+
+    Introduced in the chapter "Training TinyConvNet". The defaults below are
+    the only place the book writes its training defaults; every function that
+    trains takes a ``FitConfig`` (``config=``) or the same settings as
+    keywords, which :meth:`build` turns into one. Two configs with the same
+    settings are equal and give the same checkpoint; a config is frozen, so a
+    variant is made with :meth:`replace`. Values are checked and normalised
+    when the config is made (``lr=1`` and ``lr=1.0`` are the same setting,
+    ``"Adam"`` is ``"adam"``).
+
+    Parameters
+    ----------
+    epochs : int
+        Passes over the training set.
+    batch_size : int
+        Examples per gradient step.
+    lr : float
+        The (initial) learning rate.
+    optimizer : {"adam", "adamw", "sgd"}
+    weight_decay : float
+        L2 penalty (decoupled for AdamW).
+    momentum : float
+        SGD's momentum; ignored by Adam and AdamW.
+    seed : int
+        Seeds the shuffling (and everything else, via
+        :func:`helpers.config.seed_everything`).
+    schedule : {None, "cosine"}
+        ``"cosine"`` anneals the learning rate from ``lr`` to zero over the
+        run (updated after every batch).
+
+    Examples
+    --------
+    >>> config = FitConfig(epochs=3, lr=1e-2)
+    >>> config.replace(seed=1).seed
+    1
+    """
+
+    epochs: int = 1
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    seed: int = 0
+    schedule: str | None = None
+
+    def __post_init__(self):
+        norm = {
+            "epochs": _check_positive_int("epochs", self.epochs),
+            "batch_size": _check_positive_int("batch_size", self.batch_size),
+            "lr": _check_number("lr", self.lr, positive=True),
+            "weight_decay": _check_number("weight_decay", self.weight_decay, positive=False),
+            "momentum": _check_number("momentum", self.momentum, positive=False),
+        }
+        optimizer = self.optimizer.lower() if isinstance(self.optimizer, str) else self.optimizer
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}.")
+        schedule = self.schedule.lower() if isinstance(self.schedule, str) else self.schedule
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; use None or 'cosine'.")
+        seed = self.seed
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+            raise ValueError(f"seed must be an integer between 0 and 2**32 - 1, got {seed!r}.")
+        norm.update(optimizer=optimizer, schedule=schedule, seed=int(seed))
+        for name, value in norm.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def settings(cls) -> tuple[str, ...]:
+        """The names of the settings, in order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def build(cls, config: FitConfig | None = None, **settings) -> FitConfig:
+        """``config`` (default: all defaults) with the keyword ``settings`` changed.
+
+        This is how :func:`fit`, :func:`cross_validate` and :func:`train_or_load`
+        accept both ``config=FitConfig(...)`` and the settings as keywords.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a ``FitConfig``, or a setting is unknown.
+        ValueError
+            If a setting has a bad value.
+        """
+        if config is None:
+            config = cls()
+        elif not isinstance(config, cls):
+            raise TypeError(
+                f"config must be a helpers.train.FitConfig, got {type(config).__name__}; "
+                f"write config=FitConfig(**settings) or pass the settings as keywords."
+            )
+        unknown = sorted(set(settings) - set(cls.settings()))
+        if unknown:
+            hints = [m for u in unknown for m in difflib.get_close_matches(u, cls.settings(), n=1)]
+            hint = f" (did you mean {', '.join(map(repr, hints))}?)" if hints else ""
+            raise TypeError(f"unknown training setting(s) {unknown}{hint}; known: {', '.join(cls.settings())}.")
+        return dataclasses.replace(config, **settings) if settings else config
+
+    def replace(self, **changes) -> FitConfig:
+        """A copy with ``changes`` applied (unknown settings refused, like :meth:`build`)."""
+        return self.build(self, **changes)
+
+    def as_dict(self) -> dict:
+        """The settings as a plain dict (what the checkpoint key and its metadata hold)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -107,21 +245,13 @@ def _as_tensors(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
     )
 
 
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _make_optimizer(name: str, params, lr: float, weight_decay: float, momentum: float):
-    key = name.lower() if isinstance(name, str) else name
-    if key == "adam":
+def _make_optimizer(config: FitConfig, params):
+    lr, weight_decay = config.lr, config.weight_decay
+    if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    if key == "adamw":
+    if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    if key == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}.")
+    return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=weight_decay)
 
 
 def _progress(iterable, enabled: bool, desc: str):
@@ -208,17 +338,11 @@ def fit(
     train,
     test=None,
     *,
-    epochs: int = 1,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    optimizer: str = "adam",
-    weight_decay: float = 0.0,
-    momentum: float = 0.9,
-    seed: int = 0,
-    schedule: str | None = None,
+    config: FitConfig | None = None,
     device: str | torch.device = "auto",
     progress: bool = True,
     desc: str = "training",
+    **settings,
 ) -> History:
     """Train ``model`` with cross-entropy on in-memory data.
 
@@ -228,43 +352,38 @@ def fit(
         Trained in place (and left on ``device``).
     train, test : ImageData or (inputs, labels)
         ``test`` is evaluated after every epoch when given.
-    epochs, batch_size : int
-    lr, weight_decay, momentum : float
-        ``momentum`` applies to SGD only.
-    optimizer : {"adam", "adamw", "sgd"}
-    seed : int
-        Seeds the shuffling (and everything else, via
-        :func:`helpers.config.seed_everything`).
-    schedule : {None, "cosine"}
-        ``"cosine"`` anneals the learning rate from ``lr`` to zero over the
-        run (updated after every batch).
+    config : FitConfig, optional
+        The training settings (epochs, batch size, learning rate, optimiser,
+        seed, schedule); default ``FitConfig()``.
     device : {"auto", "cpu", "cuda"}
     progress : bool
         Show a progress bar (notebook widget or terminal) with the latest loss
         and accuracy.
+    desc : str
+        The progress bar's label.
+    **settings
+        Any :class:`FitConfig` field (``epochs=3, lr=1e-2``), changing
+        ``config``'s value; an unknown name raises ``TypeError``.
 
     Returns
     -------
     History
     """
-    epochs = _check_positive_int("epochs", epochs)
-    batch_size = _check_positive_int("batch_size", batch_size)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}.")
+    config = FitConfig.build(config, **settings)
+    epochs, batch_size = config.epochs, config.batch_size
     x, y = _as_tensors(train, "train")
     dev = get_device(device)
-    gen = seed_everything(seed)
+    gen = seed_everything(config.seed)
     model.to(dev).train()
     # on the CPU the model trains channels-last (see helpers.models.cpu_layout)
     with cpu_layout(model, dev):
-        opt = _make_optimizer(optimizer, model.parameters(), float(lr), weight_decay, momentum)
-        if schedule not in (None, "cosine"):
-            raise ValueError(f"unknown schedule {schedule!r}; use None or 'cosine'.")
+        opt = _make_optimizer(config, model.parameters())
         # The whole training set moves to the device once, not batch by batch.
         x, y = x.to(dev), y.to(dev)
         n = x.shape[0]
         steps = epochs * ((n + batch_size - 1) // batch_size)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if schedule == "cosine" else None
+        cosine = config.schedule == "cosine"
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if cosine else None
         history = History()
         bar = _progress(range(epochs), progress, desc)
         for _ in bar:
@@ -340,10 +459,11 @@ def cross_validate(
     data,
     *,
     k: int = 5,
-    seed: int = 0,
+    config: FitConfig | None = None,
+    device: str | torch.device = "auto",
     progress: bool = True,
     curves: bool = False,
-    **fit_kwargs,
+    **settings,
 ) -> CVResult:
     """Stratified k-fold cross-validation of a freshly built model per fold.
 
@@ -354,15 +474,20 @@ def cross_validate(
     data : ImageData or (inputs, labels)
     k : int
         Number of folds (at least 2, at most the size of the smallest class).
-    seed : int
-        Seeds the fold assignment and, as ``seed + fold``, each fold's training.
+    config : FitConfig, optional
+        The training settings of every fold. Its ``seed`` seeds the fold
+        assignment and, as ``seed + fold``, each fold's training.
+    device : {"auto", "cpu", "cuda"}
     curves : bool
         Evaluate the held-out fold after every epoch (validation curves in
         ``histories``). By default it is evaluated once, after training, which
         is all the score needs and saves an inference pass per epoch.
-    **fit_kwargs
-        Passed to :func:`fit` (``epochs``, ``batch_size``, ``lr``, ...).
+    **settings
+        Any :class:`FitConfig` field (``epochs``, ``batch_size``, ``lr``,
+        ``seed``, ...), changing ``config``'s value.
     """
+    config = FitConfig.build(config, **settings)
+    seed = config.seed
     x, y = _as_tensors(data, "data")
     folds = stratified_folds(y, k, seed=seed)
     scores, histories = [], []
@@ -375,15 +500,15 @@ def cross_validate(
             model,
             (x[tr_t], y[tr_t]),
             held_out if curves else None,
-            seed=seed + fold,
+            config=config.replace(seed=seed + fold),
+            device=device,
             progress=progress,
             desc=f"fold {fold + 1}/{k}",
-            **fit_kwargs,
         )
         if curves:
             scores.append(hist.test_acc[-1])
         else:
-            res = evaluate(model, held_out, device=fit_kwargs.get("device", "auto"))
+            res = evaluate(model, held_out, device=device)
             hist.test_loss.append(res["loss"])
             hist.test_acc.append(res["accuracy"])
             scores.append(res["accuracy"])
@@ -405,10 +530,19 @@ def _fingerprint(data) -> dict | str:
     return {"tensors": digest.hexdigest()[:16]}
 
 
-def checkpoint_path(name: str, model: nn.Module, train, test=None, **settings) -> Path:
-    """Where :func:`train_or_load` keeps the checkpoint for these inputs."""
+def checkpoint_path(
+    name: str, model: nn.Module, train, test=None, *, config: FitConfig | None = None, **settings
+) -> Path:
+    """Where :func:`train_or_load` keeps the checkpoint for these inputs.
+
+    The key holds the name, the architecture, the data, every field of the
+    :class:`FitConfig` (``config`` with the keyword ``settings`` applied) and
+    the code that trains: the same inputs give the same path in every
+    session, and a change to any of them gives another.
+    """
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"checkpoint name must be a non-empty string without '/', got {name!r}.")
+    config = FitConfig.build(config, **settings)
     key = cache_key(
         name=name,
         model=type(model).__qualname__,
@@ -416,7 +550,7 @@ def checkpoint_path(name: str, model: nn.Module, train, test=None, **settings) -
         shapes=[list(p.shape) for p in model.state_dict().values()],
         train=_fingerprint(train),
         test=_fingerprint(test),
-        settings=settings,
+        settings=config.as_dict(),
         # the code that trains (data, models, training loop, zoo settings)
         code=code_fingerprint(),
     )
@@ -429,52 +563,43 @@ def train_or_load(
     test=None,
     *,
     name: str,
+    config: FitConfig | None = None,
     retrain: bool = False,
     device: str | torch.device = "auto",
     progress: bool = True,
-    **fit_kwargs,
+    **settings,
 ) -> tuple[nn.Module, History, bool]:
     """Train a model once and reload it from the cache ever after.
 
     Parameters
     ----------
     make_model : callable
-        Returns a new, untrained model.
+        Returns a new, untrained model (built after seeding with the config's seed).
     train, test : ImageData or (inputs, labels)
     name : str
         A short name for the file (e.g. ``"tinyconvnet-mnist"``).
+    config : FitConfig, optional
+        The training settings, all of them part of the cache key (see
+        :func:`checkpoint_path`); default ``FitConfig()``.
     retrain : bool
         Ignore (and replace) a cached checkpoint.
     device : {"auto", "cpu", "cuda"}
         Where to train, and where the returned model lives. Not part of the
         cache key: a model trained on a GPU is reloaded on the CPU.
-    **fit_kwargs
-        Passed to :func:`fit`; all of them (epochs, lr, seed, ...) are part of
-        the cache key.
+    **settings
+        Any :class:`FitConfig` field (``epochs=3, lr=1e-2``), changing
+        ``config``'s value; an unknown name raises ``TypeError``.
 
     Returns
     -------
     model, history, loaded
         ``loaded`` is ``True`` when the weights came from the cache.
     """
+    config = FitConfig.build(config, **settings)
     dev = get_device(device)
-    settings = {
-        "epochs": 1,
-        "batch_size": 128,
-        "lr": 1e-3,
-        "optimizer": "adam",
-        "weight_decay": 0.0,
-        "momentum": 0.9,
-        "seed": 0,
-        "schedule": None,
-    }
-    unknown = set(fit_kwargs) - set(settings)
-    if unknown:
-        raise TypeError(f"unknown training setting(s) {sorted(unknown)}; known: {sorted(settings)}.")
-    settings.update(fit_kwargs)
-    seed_everything(settings["seed"])
+    seed_everything(config.seed)
     model = make_model()
-    path = checkpoint_path(name, model, train, test, **settings)
+    path = checkpoint_path(name, model, train, test, config=config)
     if path.is_file() and not retrain:
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -486,12 +611,12 @@ def train_or_load(
             warnings.warn(
                 f"checkpoint {path} could not be loaded ({err}); moved it to {aside} and training again.", stacklevel=2
             )
-    history = fit(model, train, test, device=dev, progress=progress, desc=name, **settings)
+    history = fit(model, train, test, config=config, device=dev, progress=progress, desc=name)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     blob = {
         "state_dict": state,
         "history": history.as_dict(),
-        "meta": {"name": name, "device": str(dev), "torch": str(torch.__version__), "settings": settings},
+        "meta": {"name": name, "device": str(dev), "torch": str(torch.__version__), "settings": config.as_dict()},
     }
     atomic_write(path, lambda tmp: torch.save(blob, tmp))
     return model.eval(), history, False

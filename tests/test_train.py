@@ -204,3 +204,187 @@ def test_fit_on_a_cnn_leaves_weights_in_the_default_layout_and_is_deterministic(
     assert states[0][0] == states[1][0]
     for a, b in zip(states[0][1], states[1][1]):
         assert torch.equal(a, b)
+
+
+# FitConfig: the training settings exist once, as the argument and the cache key.
+
+CHANGED = {
+    "epochs": 2,
+    "batch_size": 64,
+    "lr": 2e-3,
+    "optimizer": "sgd",
+    "weight_decay": 1e-4,
+    "momentum": 0.5,
+    "seed": 1,
+    "schedule": "cosine",
+}
+
+
+def test_changed_values_cover_every_setting_and_differ_from_the_defaults():
+    assert set(CHANGED) == set(T.FitConfig.settings())
+    defaults = T.FitConfig().as_dict()
+    assert all(CHANGED[k] != defaults[k] for k in CHANGED)
+
+
+def test_checkpoint_key_is_stable_and_changes_with_every_setting():
+    x, y = blobs(n=40)
+    model = mlp()
+    base = T.checkpoint_path("net", model, (x, y))
+    assert T.checkpoint_path("net", model, (x, y)) == base
+    assert T.checkpoint_path("net", model, (x, y), config=T.FitConfig()) == base
+    paths = {base}
+    for name, value in CHANGED.items():
+        by_config = T.checkpoint_path("net", model, (x, y), config=T.FitConfig(**{name: value}))
+        by_keyword = T.checkpoint_path("net", model, (x, y), **{name: value})
+        assert by_config == by_keyword, name
+        paths.add(by_config)
+    assert len(paths) == 1 + len(CHANGED)
+
+
+def test_equal_settings_written_differently_are_one_config_and_one_key():
+    x, y = blobs(n=40)
+    a = T.FitConfig(lr=1, optimizer="Adam", epochs=np.int64(3), schedule="Cosine")
+    b = T.FitConfig(lr=1.0, optimizer="adam", epochs=3, schedule="cosine")
+    assert a == b and hash(a) == hash(b)
+    assert type(a.lr) is float and type(a.epochs) is int
+    assert T.checkpoint_path("net", mlp(), (x, y), config=a) == T.checkpoint_path("net", mlp(), (x, y), config=b)
+
+
+def test_training_defaults_are_written_only_in_fitconfig():
+    import dataclasses
+    import inspect
+
+    from helpers import zoo
+
+    settings = set(T.FitConfig.settings())
+    for fn in (
+        T.fit,
+        T.cross_validate,
+        T.train_or_load,
+        T.checkpoint_path,
+        zoo.tinyconvnet_mnist,
+        zoo.reportcnn_fashion,
+    ):
+        params = inspect.signature(fn).parameters
+        assert not settings & set(params), f"{fn.__name__} retypes {sorted(settings & set(params))}"
+        if "config" in params:
+            assert params["config"].default is None, fn.__name__
+    defaults = {f.name: f.default for f in dataclasses.fields(T.FitConfig)}
+    assert T.FitConfig().as_dict() == defaults
+
+
+def test_train_or_load_without_settings_uses_the_config_defaults(private_cache):
+    x, y = blobs(n=64)
+    T.train_or_load(mlp, (x, y), name="blobs", device="cpu", progress=False)
+    (ckpt,) = (private_cache / "checkpoints").iterdir()
+    meta = torch.load(ckpt, weights_only=True)["meta"]
+    assert meta["settings"] == T.FitConfig().as_dict()
+    assert ckpt == T.checkpoint_path("blobs", mlp(), (x, y))
+
+
+def test_unknown_settings_are_refused_everywhere():
+    x, y = blobs(n=40)
+    calls = {
+        "fit": lambda: T.fit(mlp(), (x, y), epoch=2),
+        "cross_validate": lambda: T.cross_validate(mlp, (x, y), epoch=2),
+        "train_or_load": lambda: T.train_or_load(mlp, (x, y), name="b", epoch=2),
+        "checkpoint_path": lambda: T.checkpoint_path("b", mlp(), (x, y), epoch=2),
+        "build": lambda: T.FitConfig.build(epoch=2),
+        "replace": lambda: T.FitConfig().replace(epoch=2),
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=r"unknown training setting\(s\) \['epoch'\] \(did you mean 'epochs'\?\)"):
+            call()
+            pytest.fail(f"{name} accepted an unknown setting")
+    with pytest.raises(TypeError, match="unknown training setting.*'gamma'.*known: epochs, batch_size"):
+        T.fit(mlp(), (x, y), gamma=0.1)
+
+
+def test_fit_config_checks_its_values_and_is_frozen():
+    import dataclasses
+
+    for bad, message in (
+        (dict(epochs=0), "epochs must be a positive integer"),
+        (dict(epochs=2.5), "epochs must be a positive integer"),
+        (dict(batch_size=True), "batch_size must be a positive integer"),
+        (dict(lr=0), "lr must be a positive number"),
+        (dict(lr=float("nan")), "lr must be a positive number"),
+        (dict(weight_decay=-1e-4), "weight_decay must be a non-negative number"),
+        (dict(momentum="high"), "momentum must be a non-negative number"),
+        (dict(optimizer="rmsprop"), "unknown optimizer 'rmsprop'; use one of adam, sgd, adamw"),
+        (dict(schedule="step"), "unknown schedule 'step'"),
+        (dict(seed=-1), "seed must be an integer between 0 and 2"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            T.FitConfig(**bad)
+        with pytest.raises(ValueError, match=message):
+            T.FitConfig().replace(**bad)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        T.FitConfig().epochs = 3
+    with pytest.raises(TypeError, match="config must be a helpers.train.FitConfig, got dict"):
+        T.fit(mlp(), blobs(n=40), config={"epochs": 2})
+
+
+def test_keyword_calls_and_config_calls_train_the_same_model(private_cache):
+    x, y = blobs(n=96)
+    config = T.FitConfig(epochs=3, batch_size=32, lr=1e-2, seed=4, schedule="cosine")
+    weights = []
+    for kwargs in (
+        config.as_dict(),
+        {"config": config},
+        {"config": T.FitConfig(epochs=1, seed=4), "epochs": 3, "batch_size": 32, "lr": 1e-2, "schedule": "cosine"},
+    ):
+        torch.manual_seed(0)
+        model = mlp()
+        hist = T.fit(model, (x, y), device="cpu", progress=False, **kwargs)
+        weights.append((hist.train_loss, torch.cat([p.detach().flatten() for p in model.parameters()])))
+    for losses, w in weights[1:]:
+        assert losses == weights[0][0] and torch.equal(w, weights[0][1])
+    # the old keyword call and the config call share one checkpoint
+    kw = dict(name="blobs", device="cpu", progress=False)
+    _, _, loaded_kw = T.train_or_load(mlp, (x, y), **kw, **config.as_dict())
+    _, _, loaded_cfg = T.train_or_load(mlp, (x, y), config=config, **kw)
+    _, _, loaded_mixed = T.train_or_load(mlp, (x, y), config=config.replace(epochs=1), epochs=3, **kw)
+    assert (loaded_kw, loaded_cfg, loaded_mixed) == (False, True, True)
+    assert len(list((private_cache / "checkpoints").iterdir())) == 1
+
+
+def test_cross_validate_takes_the_seed_from_the_config():
+    x, y = blobs(n=80)
+    kw = dict(k=2, device="cpu", progress=False)
+    by_keyword = T.cross_validate(mlp, (x, y), epochs=2, seed=3, **kw)
+    by_config = T.cross_validate(mlp, (x, y), config=T.FitConfig(epochs=2, seed=3), **kw)
+    assert by_keyword.scores == by_config.scores
+    assert [h.train_loss for h in by_keyword.histories] == [h.train_loss for h in by_config.histories]
+
+
+# settings of other steps that share a name with a training setting
+OWN_SETTINGS = {
+    "predict": {"batch_size"},  # the inference batch
+    "evaluate": {"batch_size"},
+    "stratified_folds": {"seed"},  # the split's seed; cross_validate passes the config's
+}
+
+
+def test_no_training_default_is_retyped_in_the_code_that_trains():
+    """No dict of settings and no parameter named like a FitConfig field outside FitConfig itself."""
+    import ast
+    from pathlib import Path
+
+    import helpers
+
+    settings = set(T.FitConfig.settings())
+    for module in ("train", "zoo"):
+        tree = ast.parse((Path(helpers.__file__).parent / f"{module}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == "FitConfig":
+                node.body = []  # the one place the defaults are written
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                assert not keys & settings, f"helpers/{module}.py line {node.lineno} retypes {keys & settings}"
+            if isinstance(node, ast.FunctionDef):
+                a = node.args
+                names = {arg.arg for arg in a.args + a.kwonlyargs + a.posonlyargs} & settings
+                names -= OWN_SETTINGS.get(node.name, set())
+                assert not names, f"helpers/{module}.py: {node.name} has a parameter named {names}"
