@@ -2,7 +2,7 @@
 # environment in $(VENV) from requirements.txt before doing its job.
 #
 #   make book     build the HTML book in full mode  -> _build/html/index.html
-#   make test     unit tests + every chapter in quick mode + strict book build
+#   make test     unit tests + every chapter once in quick mode (nbval) + strict book build of its outputs
 #   make lab      open the chapters in JupyterLab
 #   make run NB=00_datasets P="-p device cuda"   run one chapter with papermill
 #   make handouts OUT=labs   student and instructor notebooks for every chapter
@@ -64,8 +64,11 @@ unit: venv
 browser: venv
 	LAAIC_BOOK_HTML=_build/quick/_build/html $(BIN)/python -m pytest tests/browser
 
+# Every chapter in quick mode under nbval; the outputs of the chapters that
+# pass go to the quick build's cache, so a following `make book-quick` shows
+# them instead of executing again (_ext/laaic_nbval.py).
 notebooks: venv
-	LAAIC_QUICK=1 $(BIN)/python -m pytest --nbval-lax book
+	LAAIC_QUICK=1 $(BIN)/python -m pytest -p _ext.laaic_nbval --nbval-lax book --nbval-cache-build _build/quick
 
 test: venv assets
 	VENV=$(VENV) bash tools/run_tests.sh

@@ -68,7 +68,7 @@ def _check(app):
     for path in bootstrap_cell.chapters(srcdir / "book").values():
         for problem in bootstrap_cell.problems(path, source):
             logger.warning(
-                problem + "; run tools/bootstrap_cell.py after changing repository.url",
+                problem + "; run tools/bootstrap_cell.py (again after every change to repository.url)",
                 type="laaic",
                 subtype="setup_cell",
             )

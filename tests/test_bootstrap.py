@@ -120,7 +120,7 @@ def test_in_a_clone_opened_with_another_python_the_cell_uses_the_clones_helpers(
     monkeypatch.setenv("LAAIC_PACKAGE", "/some/laaic_helpers.whl")
     monkeypatch.chdir(tmp_path)
     exec(compile(_setup_source(), "set-up cell", "exec"), {})
-    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", "/some/laaic_helpers.whl"]]
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q", "/some/laaic_helpers.whl"]]
 
 
 def test_the_package_lists_what_requirements_txt_lists_for_running_the_chapters():
@@ -339,3 +339,39 @@ def test_the_build_warns_when_a_set_up_cell_does_not_match_the_repository_settin
     monkeypatch.setattr(laaic_urls.logger, "warning", rec.warning)
     laaic_urls._check(type("App", (), {"srcdir": str(tmp_path)})())
     assert [s for _, s in rec.warnings] == ["setup_cell"], rec.warnings
+
+
+def _chapter_copy(tmp_path: Path, metadata: dict) -> Path:
+    """A copy of CHAPTER whose set-up cell has the generated source and the given metadata."""
+    nb = json.loads(CHAPTER.read_text())
+    for cell in nb["cells"]:
+        if cell.get("id") == bootstrap_cell.CELL_ID:
+            cell["source"] = bootstrap_cell._lines(_setup_source())
+            cell["metadata"] = metadata
+    path = tmp_path / CHAPTER.name
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
+
+
+def test_the_set_up_cell_is_collapsed_in_the_html_and_the_check_requires_it(tmp_path):
+    untagged = _chapter_copy(tmp_path, {})
+    (problem,) = bootstrap_cell.problems(untagged, _setup_source())
+    assert "lacks the tag(s) hide-input" in problem and CHAPTER.name in problem
+    assert bootstrap_cell.write(untagged, _setup_source())  # the rewrite adds the tag
+    assert bootstrap_cell.problems(untagged, _setup_source()) == []
+    (cell,) = [c for c in json.loads(untagged.read_text())["cells"] if c.get("id") == bootstrap_cell.CELL_ID]
+    assert cell["metadata"]["tags"] == ["hide-input"]
+    assert not bootstrap_cell.write(untagged, _setup_source())  # and is then a no-op
+    assert bootstrap_cell._new_cell("x = 1")["metadata"] == {"tags": ["hide-input"]}
+
+
+def test_the_generated_cell_is_what_ruff_formats_at_the_chapters_88_columns(tmp_path):
+    """Formatting a chapter (book/ruff.toml) must leave the set-up cell exactly as the tool writes it."""
+    ruff = Path(sys.executable).parent / "ruff"
+    cell = tmp_path / "cell.py"
+    cell.write_text(_setup_source() + "\n")
+    config = ["--config", str(REPO / "book" / "ruff.toml")]
+    done = subprocess.run([str(ruff), "format", "--diff", *config, str(cell)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run([str(ruff), "check", *config, str(cell)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

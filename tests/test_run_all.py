@@ -9,6 +9,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = [sys.executable, str(ROOT / "tools" / "run_all.py")]
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 def run(*args):
@@ -41,7 +42,12 @@ def test_a_quick_run_writes_both_reports(tmp_path):
     (row,) = report["chapters"]
     assert row["chapter"] == "03_structured_matrices" and row["ok"] and row["quick"]
     assert row["wall_s"] > 0 and 50 < row["peak_mib"] < 8192
-    assert row["results"]["torch_err"] < 1e-4
+    # the key results: every glued value the chapter's prose quotes, in reading order
+    from run_all import quoted_names
+
+    quoted = quoted_names(ROOT / "book" / "03_structured_matrices.ipynb")
+    assert row["results"] and list(row["results"]) == [n for n in quoted if n in row["results"]]
+    assert any(isinstance(v, float) for v in row["results"].values())
     assert (out / "03_structured_matrices.ipynb").is_file()
     assert "| 03_structured_matrices | yes |" in (out / "report.md").read_text()
     # where the time goes: the slowest cells, longest first, with their section
@@ -50,6 +56,7 @@ def test_a_quick_run_writes_both_reports(tmp_path):
     assert [c["seconds"] for c in cells] == sorted((c["seconds"] for c in cells), reverse=True)
     assert all(c["seconds"] <= row["wall_s"] and c["section"] for c in cells)
     assert "## Where the time goes" in (out / "report.md").read_text()
+    assert "- **03_structured_matrices**: " in (out / "report.md").read_text()
 
 
 def test_slowest_cells_reads_papermill_timings(tmp_path):
@@ -86,3 +93,32 @@ def test_relative_path_settings_are_made_absolute_before_kernels_start(tmp_path)
     assert env["LAAIC_DATA_ROOT"] == str(ROOT.parent / "shared" / "datasets")
     assert env["LAAIC_CACHE_DIR"] == str(tmp_path) and env["OTHER"] == "x"
     assert anchor_paths({"LAAIC_DATA_ROOT": "  "}) == {}
+
+
+def test_key_results_are_the_glued_values_the_prose_quotes_in_reading_order(tmp_path):
+    import nbformat
+    from run_all import key_results, quoted_names
+
+    def glue_output(name, text):
+        return nbformat.v4.new_output(
+            "display_data", data={"text/plain": text}, metadata={"scrapbook": {"name": name, "mime_prefix": ""}}
+        )
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell('Accuracy {eval}`helpers.glued("acc:.1f")`% and {glue:text}`speed:.2f`.'),
+        nbformat.v4.new_code_cell("glue(...)"),
+        nbformat.v4.new_markdown_cell('Again {eval}`helpers.glued("acc")`, then {eval}`helpers.glued("name")`.'),
+        nbformat.v4.new_markdown_cell("```{glue:md} table\n```\n{glue}`figure` is a picture, not a result."),
+    ]
+    nb.cells[1].outputs = [
+        glue_output("speed", "np.float64(2.5)"),
+        glue_output("acc", "97.25"),
+        glue_output("name", "'MNIST'"),
+        glue_output("unquoted", "1.0"),
+        glue_output("figure", "<Figure size 640x480 with 1 Axes>"),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert quoted_names(path) == ["acc", "speed", "name", "table"]
+    assert key_results(path) == {"acc": 97.25, "speed": 2.5, "name": "MNIST"}

@@ -94,3 +94,19 @@ def test_make_clean_keeps_graded_labs_and_fetched_assets():
     done = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "rm -rf _build" in done.stdout
     assert "grading" not in done.stdout and "_assets" not in done.stdout
+
+
+def test_make_test_executes_each_chapter_once_and_builds_strictly_from_those_outputs():
+    """nbval executes (and keeps the outputs for the quick build); the strict build executes nothing."""
+    script = (ROOT / "tools" / "run_tests.sh").read_text()
+    commands = [line for line in script.splitlines() if line.startswith("run_part ")]
+    nbval = [c for c in commands if "--nbval" in c]
+    build = [c for c in commands if "jupyter-book" in c]
+    assert len(nbval) == 1 and len(build) == 1
+    assert "-p _ext.laaic_nbval --nbval-lax book --nbval-cache-build _build/quick" in nbval[0]
+    assert "env LAAIC_BUILD_EXECUTES=0 " in build[0]
+    assert "--path-output _build/quick" in build[0] and " -W " in build[0] and "--all" in build[0]
+    assert commands.index(nbval[0]) < commands.index(build[0])
+    # nothing else in the run executes the chapters of book/ as a whole
+    assert sum("book" in c.split("#")[0].split() for c in commands) == 1
+    assert "export LAAIC_QUICK=1" in script

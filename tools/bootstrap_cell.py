@@ -4,7 +4,9 @@ Every chapter has the same short code cell right after its ``parameters``
 cell. Where the book's ``helpers`` package cannot be imported, it installs it
 with its requirements (``pyproject.toml``'s dependencies) from the published
 repository's archive; in the repository, in CI and on Binder (whose
-environment installs the package, see ``binder/``) it does nothing.
+environment installs the package, see ``binder/``) it does nothing. The cell
+carries the tag ``hide-input``, so the HTML book collapses its code (plumbing,
+not the lesson) behind a toggle.
 
 The archive's address derives from the one repository setting,
 ``repository.url`` and ``repository.branch`` in ``_config.yml`` (a GitHub
@@ -12,7 +14,7 @@ repository: ``<url>/archive/refs/heads/<branch>.zip``). After changing that
 setting, rewrite the cells::
 
     .venv/bin/python tools/bootstrap_cell.py          # rewrite every chapter's set-up cell
-    .venv/bin/python tools/bootstrap_cell.py --check  # exit 1 if any is missing or stale
+    .venv/bin/python tools/bootstrap_cell.py --check  # exit 1 if any is missing, stale or untagged
 
 ``tests/test_bootstrap.py`` runs the check. The environment variable
 ``LAAIC_PACKAGE`` overrides what the cell installs (any ``pip install``
@@ -33,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chapters import BOOK, ROOT, chapters  # noqa: E402
 
 CELL_ID = "laaic-setup"
+# The HTML book collapses the cell's code (a reader sees a "show code" toggle): it is plumbing, not the lesson.
+CELL_TAGS = ["hide-input"]
 # The distribution name in pyproject.toml; pip checks that the archive holds it.
 DIST = "laaic-helpers"
 # The placeholders the repository was created with; tools and the build warn while they remain.
@@ -60,7 +64,11 @@ def package_url(config: dict) -> str:
 
 
 def cell_source(config: dict) -> str:
-    """The set-up cell's code, the same in every chapter (kept clean for ruff check and ruff format)."""
+    """The set-up cell's code, the same in every chapter.
+
+    It is kept clean for ruff check and ruff format at the chapters' 88 columns
+    (``book/ruff.toml``), so that formatting a chapter leaves the cell as written.
+    """
     return (
         "# Set-up outside this book's repository (e.g. on Colab): install the book's `helpers`\n"
         "# package and its requirements; torchvision downloads the datasets later. In the\n"
@@ -78,7 +86,7 @@ def cell_source(config: dict) -> str:
         "elif not installed:\n"
         f'    archive = "{archive_url(config)}"\n'
         f'    package = os.environ.get("LAAIC_PACKAGE", f"{DIST} @ {{archive}}")\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)\n'
         "    importlib.invalidate_caches()"
     )
 
@@ -92,7 +100,7 @@ def _new_cell(source: str) -> dict:
         "cell_type": "code",
         "execution_count": None,
         "id": CELL_ID,
-        "metadata": {},
+        "metadata": {"tags": list(CELL_TAGS)},
         "outputs": [],
         "source": _lines(source),
     }
@@ -112,9 +120,14 @@ def problems(path: Path, source: str) -> list[str]:
     setup = [j for j, c in enumerate(nb["cells"]) if c.get("id") == CELL_ID]
     if setup != [i + 1]:
         return [f"{path.name}: the set-up cell (id {CELL_ID!r}) must be the cell right after the parameters cell"]
-    if "".join(nb["cells"][i + 1]["source"]) != source:
-        return [f"{path.name}: the set-up cell differs from the one tools/bootstrap_cell.py writes"]
-    return []
+    cell = nb["cells"][i + 1]
+    found = []
+    if "".join(cell["source"]) != source:
+        found.append(f"{path.name}: the set-up cell differs from the one tools/bootstrap_cell.py writes")
+    missing = [t for t in CELL_TAGS if t not in cell.get("metadata", {}).get("tags", [])]
+    if missing:
+        found.append(f"{path.name}: the set-up cell lacks the tag(s) {', '.join(missing)} (collapsed in the HTML)")
+    return found
 
 
 def write(path: Path, source: str) -> bool:

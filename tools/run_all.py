@@ -12,7 +12,8 @@ plus ``device``), so its peak memory is measured alone. Writes, under
 * ``<chapter>.ipynb``: the executed notebooks;
 * ``report.json`` and ``report.md``: per chapter the wall time, the peak
   resident memory of the kernel, the device, success, the chapter's key
-  glued results (accuracies, identity errors, speed-ups) and its slowest
+  results (every glued value its prose quotes: accuracies, identity errors,
+  speed-ups; see :func:`quoted_names`) and its slowest
   cells (from papermill's per-cell timings: where the time goes), plus the
   machine.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,34 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chapters import BOOK, ROOT, ChapterError  # noqa: E402
 from chapters import select as _select  # noqa: E402
 
-# The glued results worth tracking per chapter (missing keys are skipped).
-KEY_RESULTS = {
-    "01_svd": ["hand_err", "ey_dev", "k99", "psnr_best", "acc_k10"],
-    "02_compressive_sensing": ["k_fista", "k_ista", "rho_half", "pt_dev", "jl_worst_200"],
-    "03_structured_matrices": ["torch_err", "eig2_err", "cross_torch_128", "cross_scipy_128"],
-    "04_training_tinyconvnet": ["test_acc", "train_seconds", "n_params"],
-    "05_conv_layers_svd": ["acc", "masks_500", "masks_max"],
-    "06_low_rank_compression": [
-        "cnn_base",
-        "best_svd_speed",
-        "best_svd_theory",
-        "best_svd_ratio",
-        "best_ft_speed",
-        "fact_diff",
-        "ey_worst",
-    ],
-    "07_random_projections": [
-        "fm_cnn_mean",
-        "fm_cnn_std",
-        "fm_mlp_mean",
-        "fm_mlp_std",
-        "cf_cnn_mean",
-        "cf_cnn_std",
-        "cf_mlp_mean",
-        "cf_mlp_std",
-    ],
-    "08_double_descent": ["peak_ratio", "peak_err", "far_err", "net_fit_w"],
-}
+# A chapter's key results are the glued values its prose quotes, derived from
+# the chapter itself (see quoted_names); nothing is listed here by hand.
+_QUOTES = (
+    re.compile(r'\{eval\}`helpers\.glued\("([^"`:]+)'),  # {eval}`helpers.glued("name:fmt")`
+    re.compile(r"\{glue:(?:text|md)\}`([^`:]+)"),  # {glue:text}`name:fmt`
+    re.compile(r"```\{glue:md\}\s+(\S+)"),
+)
 
 
 class RunError(ValueError):
@@ -122,8 +103,6 @@ print("RESULT " + json.dumps({"wall_s": wall, "peak_bytes": peak, "error": error
 
 def _value(text):
     """A glued value's text form as a number when it is one (``np.float64(0.5)`` included)."""
-    import re
-
     if text is None:
         return None
     text = str(text).strip()
@@ -149,6 +128,28 @@ def glued(nb_path: Path) -> dict:
                 text = data.get("text/plain", data.get("application/papermill.record/text/plain"))
                 out[meta["name"]] = _value(text)
     return out
+
+
+def quoted_names(nb_path: Path) -> list[str]:
+    """The glued names the notebook's prose quotes, in reading order (each once).
+
+    These are a chapter's key results: the numbers a reader reads, from
+    ``{eval}`helpers.glued("name:fmt")``` and myst-nb's ``{glue:text}`name```.
+    """
+    import nbformat
+
+    names: list[str] = []
+    for cell in nbformat.read(nb_path, 4).cells:
+        if cell.cell_type == "markdown":
+            found = sorted((m.start(), m.group(1)) for rx in _QUOTES for m in rx.finditer(cell.source))
+            names += [name for _, name in found if name not in names]
+    return names
+
+
+def key_results(nb_path: Path) -> dict:
+    """The glued values of an executed notebook that its prose quotes, by name, in reading order."""
+    values = glued(nb_path)
+    return {name: values[name] for name in quoted_names(nb_path) if name in values}
 
 
 def slowest_cells(nb_path: Path, n: int = 3) -> list[dict]:
@@ -214,7 +215,7 @@ def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
             "peak_mib": None if res["peak_bytes"] is None else res["peak_bytes"] / 2**20,
             "device": device,
             "quick": quick,
-            "results": {k: values[k] for k in KEY_RESULTS.get(src.stem, []) if k in values},
+            "results": key_results(dst) if dst.is_file() else {},
             "chapter_seconds": values.get("chapter_seconds"),
             "slowest_cells": slowest_cells(dst) if dst.is_file() else [],
         }
@@ -245,14 +246,23 @@ def markdown(report: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for r in report["chapters"]:
-        res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
         lines.append(
             f"| {r['chapter']} | {'yes' if r['ok'] else 'NO'} | {r['wall_s'] or 0:.0f} | "
-            f"{r['peak_mib'] or 0:.0f} | {res} |"
+            f"{r['peak_mib'] or 0:.0f} | {len(r['results'])} |"
         )
     lines += [
         "",
         f"Total: {report['total_s']:.0f} s ({report['total_s'] / 60:.1f} min).",
+        "",
+        "## Key results",
+        "",
+        "Every glued value that a chapter's prose quotes, in reading order.",
+        "",
+    ]
+    for r in report["chapters"]:
+        res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
+        lines.append(f"- **{r['chapter']}**: {res or 'none'}")
+    lines += [
         "",
         "## Where the time goes",
         "",

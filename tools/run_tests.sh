@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The book's test command (run by `make test` and by CI): ruff (lint and
-# format check, as `make lint`), unit tests, every
-# chapter executed in quick mode by nbval, the strict quick-mode book build,
+# format check, as `make lint`), unit tests, every chapter executed once in
+# quick mode by nbval, the strict quick-mode book build of those outputs,
 # then the built HTML in headless Chromium (tests/browser; screenshots in
 # _build/screenshots), then one chapter run in JupyterLab (tests/lab). Prints
 # the time of each part at the end; exits non-zero if any fails.
@@ -25,10 +25,15 @@ run_part "lint (ruff check + format)" bash -c "\"$BIN/ruff\" check . && \"$BIN/r
 # issue 19's lesson targets, printed (not yet enforced: add --check once every chapter meets them)
 run_part "lesson stats (printed)" "$BIN/python" tools/lesson_stats.py
 run_part "unit tests" "$BIN/python" -m pytest tests --ignore=tests/browser --ignore=tests/lab
-run_part "notebooks (nbval, quick)" "$BIN/python" -m pytest --nbval-lax book
-# --all: a fresh, strict build every time; the jupyter-cache still skips
-# re-executing notebooks whose code did not change.
-run_part "book build (strict, quick)" "$BIN/jupyter-book" build . --all --path-output _build/quick -W -n --keep-going
+# One execution per chapter: nbval runs each chapter (a failing cell is
+# reported with its notebook, cell number, code and traceback) and
+# _ext/laaic_nbval.py stores every chapter that passed in the quick build's
+# execution cache, keyed on helpers/ (_ext/laaic_cache.py).
+run_part "notebooks (nbval, quick)" "$BIN/python" -m pytest -p _ext.laaic_nbval --nbval-lax book --nbval-cache-build _build/quick
+# --all: a fresh, strict build every time. LAAIC_BUILD_EXECUTES=0: it executes
+# nothing and shows the outputs nbval just stored; a chapter without them (it
+# failed above) is a warning, so the build fails rather than run it again.
+run_part "book build (strict, quick)" env LAAIC_BUILD_EXECUTES=0 "$BIN/jupyter-book" build . --all --path-output _build/quick -W -n --keep-going
 export LAAIC_BOOK_HTML=_build/quick/_build/html LAAIC_SCREENSHOTS=_build/screenshots
 run_part "browser (headless Chromium)" "$BIN/python" -m pytest tests/browser
 # one chapter run in a JupyterLab server started by the test (jupyterlab-myst, sliders)
