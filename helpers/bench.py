@@ -13,7 +13,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["median_time", "paired_times", "inference_time", "speedup", "module_times", "machine_description"]
+__all__ = [
+    "median_time",
+    "paired_times",
+    "speedup",
+    "inference_time",
+    "module_times",
+    "machine_description",
+    "convolution_timings",
+    "fft_crossover",
+    "layout_times",
+]
 
 
 def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02, warmup: int = 1) -> float:
@@ -81,37 +91,6 @@ def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: 
     return {name: float(np.median(v)) for name, v in times.items()}
 
 
-def _threads(threads):
-    import contextlib
-
-    import torch
-
-    @contextlib.contextmanager
-    def ctx():
-        before = torch.get_num_threads()
-        if threads is not None:
-            torch.set_num_threads(int(threads))
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
-
-    return ctx()
-
-
-def _layouts(models, dev, channels_last: bool):
-    """Every model in ``models`` channels-last on the CPU for the duration (see ``models.cpu_layout``)."""
-    import contextlib
-
-    from .models import cpu_layout
-
-    stack = contextlib.ExitStack()
-    if channels_last:
-        for m in models:
-            stack.enter_context(cpu_layout(m, dev))
-    return stack
-
-
 def speedup(
     baseline,
     candidate,
@@ -126,7 +105,7 @@ def speedup(
     """Measured speed-up of ``candidate`` over ``baseline`` (two models) on a batch ``inputs``, timed in alternation.
 
     On the CPU both models run channels-last, as :func:`helpers.train.fit` and
-    ``predict`` run them (:func:`helpers.models.cpu_layout`); ``channels_last=False``
+    ``predict`` run them (:func:`helpers.perf.channels_last`); ``channels_last=False``
     times them in whatever layout they are in. The layout, not the arithmetic,
     is what made the same network take 2.3x longer on one batch than on
     another of the same shape in an early version of this book: see the
@@ -141,6 +120,7 @@ def speedup(
     """
     import torch
 
+    from . import perf
     from .config import get_device
 
     if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2 or inputs.shape[0] < 1:
@@ -157,7 +137,8 @@ def speedup(
 
         return call
 
-    with _layouts(models.values(), dev, channels_last), _threads(threads), torch.inference_mode():
+    layout = perf.channels_last(models.values(), dev, enabled=channels_last)
+    with layout, perf.threads(threads), torch.inference_mode():
         t = paired_times(
             {k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2, samples=True
         )
@@ -194,11 +175,13 @@ def inference_time(
 
     Runs in ``torch.inference_mode`` on ``device`` with the model in eval
     mode. ``threads`` fixes ``torch.set_num_threads`` for the measurement (and
-    restores it afterwards), so that runs compare like with like. On CUDA the
+    restores it afterwards: :func:`helpers.perf.threads`), so that runs compare
+    like with like. On CUDA the
     device is synchronised after each call.
     """
     import torch
 
+    from . import perf
     from .config import get_device
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -214,7 +197,7 @@ def inference_time(
             torch.cuda.synchronize()
 
     try:
-        with _layouts([model], dev, channels_last), _threads(threads), torch.inference_mode():
+        with perf.channels_last(model, dev, enabled=channels_last), perf.threads(threads), torch.inference_mode():
             return median_time(call, repeats=repeats, min_time=min_time, warmup=warmup)
     finally:
         model.train(was)
@@ -235,6 +218,8 @@ def module_times(
     """
     import torch
 
+    from . import perf
+
     for seq in sequentials:
         if not isinstance(seq, torch.nn.Sequential):
             raise TypeError(f"module_times expects torch.nn.Sequential models, got {type(seq).__name__}.")
@@ -250,7 +235,8 @@ def module_times(
     for s in sequentials:
         s.eval()
     try:
-        with _layouts(sequentials, torch.device("cpu"), channels_last), _threads(threads), torch.inference_mode():
+        layout = perf.channels_last(sequentials, "cpu", enabled=channels_last)
+        with layout, perf.threads(threads), torch.inference_mode():
             for name in names:
                 mods = [dict(s.named_children())[name] for s in sequentials]
                 fns = {i: (lambda m=m, inp=inp: m(inp)) for i, (m, inp) in enumerate(zip(mods, inputs))}
@@ -365,3 +351,36 @@ def fft_crossover(direct, via_fft, kernel_sizes) -> list:
         faster = [k for b, k in enumerate(kernel_sizes) if np.isfinite(direct[a, b]) and via_fft[a, b] < direct[a, b]]
         out.append(faster[0] if faster else None)
     return out
+
+
+def layout_times(model, inputs, *, threads: int | None = None, rounds: int = 7, min_time: float = 0.05) -> dict:
+    """Median seconds of one forward pass of ``model`` in the NCHW and the NHWC (channels-last) layout, on the CPU.
+
+    The chapter "Low-rank compression" shows with it that the memory layout
+    alone, with the same weights and the same arithmetic, changes the time of
+    a network. ``model`` runs as it is (NCHW, PyTorch's default) and a copy of
+    it channels-last (:func:`helpers.perf.channels_last`), in alternation (see
+    :func:`paired_times`), in inference mode, on the batch ``inputs``.
+    ``threads`` sets ``torch.set_num_threads`` for the measurement only.
+
+    Returns
+    -------
+    dict
+        ``{"NCHW": seconds, "NHWC": seconds}``.
+    """
+    import copy
+
+    import torch
+
+    from . import perf
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 4 or inputs.shape[0] < 1:
+        raise ValueError("inputs must be a batch of images as a (N, C, H, W) tensor, e.g. test_images[:256].")
+    model = model.cpu().eval()
+    nhwc = copy.deepcopy(model)  # the same weights, stored channels-last
+    with perf.threads(threads), perf.channels_last(nhwc, "cpu"), torch.inference_mode():
+        return paired_times(
+            {"NCHW": lambda: model(inputs), "NHWC": lambda: nhwc(inputs)}, rounds=rounds, min_time=min_time
+        )

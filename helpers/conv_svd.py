@@ -16,6 +16,8 @@ W = UΣVᵀ the layer reads, patch by patch,
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from torch import nn
@@ -30,6 +32,8 @@ __all__ = [
     "relu_mask_counts",
     "truncated_weight",
     "eigenfilters",
+    "forward_pass_errors",
+    "forward_pass_table",
 ]
 
 
@@ -115,11 +119,15 @@ def analytical_conv(
     return (y, z) if return_coords else y
 
 
-def analytical_tinyconvnet(model, x: torch.Tensor, svds: tuple | None = None) -> torch.Tensor:
-    """TinyConvNet's logits with both conv layers computed analytically (SVD coordinates)."""
+def _check_tinyconvnet(model):
     for name in ("conv1", "conv2", "pool", "fc"):
         if not hasattr(model, name):
             raise TypeError(f"expected a TinyConvNet (with {name}); got {type(model).__name__}.")
+
+
+def analytical_tinyconvnet(model, x: torch.Tensor, svds: tuple | None = None) -> torch.Tensor:
+    """TinyConvNet's logits with both conv layers computed analytically (SVD coordinates)."""
+    _check_tinyconvnet(model)
     s1, s2 = svds if svds is not None else (layer_svd(model.conv1, x.dtype), layer_svd(model.conv2, x.dtype))
     h = model.pool(analytical_conv(x, model.conv1, s1, relu=True))
     h = model.pool(analytical_conv(h, model.conv2, s2, relu=True))
@@ -166,3 +174,92 @@ def eigenfilters(conv: nn.Conv2d) -> torch.Tensor:
     """Rows of Vᵀ reshaped as filters: (r, C_in, kh, kw)."""
     svd = layer_svd(conv)
     return svd["Vt"].reshape(-1, conv.in_channels, *conv.kernel_size)
+
+
+#: The dtypes :func:`forward_pass_errors` compares, by the tag its results use.
+_DTYPE_TAGS = {torch.float32: "32", torch.float64: "64"}
+
+
+def forward_pass_errors(model, x: torch.Tensor, svds: tuple, dtypes=(torch.float32, torch.float64)) -> dict:
+    """How far TinyConvNet computed in SVD coordinates is from PyTorch's forward pass.
+
+    The check of the chapter "Every convolutional layer is an SVD": for each
+    dtype the model and the input are cast to it, the SVD factors (computed
+    once, in float64) are rounded to it, as a network stored in that dtype
+    would hold them, and three outputs are compared: layer 1
+    (:func:`analytical_conv` against ``conv1``), layer 2 (on PyTorch's pooled
+    layer-1 activations) and the logits (:func:`analytical_tinyconvnet`
+    against the model). The yardstick is PyTorch's own float64 forward pass.
+    The model itself is not changed.
+
+    Parameters
+    ----------
+    model : TinyConvNet
+        Any module with ``conv1``, ``conv2``, ``pool`` and ``fc`` as in
+        :class:`helpers.models.TinyConvNet`.
+    x : tensor (N, C_in, H, W)
+        The input images.
+    svds : tuple of two dicts
+        :func:`layer_svd` of ``model.conv1`` and ``model.conv2``.
+    dtypes : sequence of torch dtypes
+        Among ``torch.float32`` and ``torch.float64``.
+
+    Returns
+    -------
+    dict
+        ``weights``: {tag: [max|W1 − UΣVᵀ|, max|W2 − UΣVᵀ|]} with the factors
+        in that dtype, tag ``"32"`` or ``"64"``; ``outputs``: {(output, tag):
+        {"abs", "rel", "own"}} for output ``"layer 1"``, ``"layer 2"``,
+        ``"logits"``: max|analytical − PyTorch|, the same divided by the
+        largest float64 output, and PyTorch's own error in that dtype against
+        float64, divided likewise.
+    """
+    _check_tinyconvnet(model)
+    if not isinstance(svds, (tuple, list)) or len(svds) != 2 or not all(isinstance(s, dict) for s in svds):
+        raise TypeError("svds must be the pair (layer_svd(model.conv1), layer_svd(model.conv2)).")
+    unknown = [d for d in dtypes if d not in _DTYPE_TAGS]
+    if unknown or not dtypes:
+        raise ValueError(f"dtypes must be among torch.float32 and torch.float64, got {list(dtypes)}.")
+    svd1, svd2 = svds
+    m64 = copy.deepcopy(model).double().eval()
+    x64 = x.double()
+    with torch.no_grad():
+        truth = {"layer 1": m64.conv1(x64)}
+        truth["layer 2"] = m64.conv2(m64.pool(torch.relu(m64.conv1(x64))))
+        truth["logits"] = m64(x64)
+    out = {"weights": {}, "outputs": {}}
+    for dtype in dtypes:
+        tag = _DTYPE_TAGS[dtype]
+        m = copy.deepcopy(model).to(dtype).eval()
+        xd = x.to(dtype)
+        out["weights"][tag] = [
+            float((s["U"].to(dtype) @ torch.diag(s["S"].to(dtype)) @ s["Vt"].to(dtype) - s["W"].to(dtype)).abs().max())
+            for s in (svd1, svd2)
+        ]
+        with torch.no_grad():
+            h1 = m.pool(torch.relu(m.conv1(xd)))
+            ana = {
+                "layer 1": analytical_conv(xd, m.conv1, svd1),
+                "layer 2": analytical_conv(h1, m.conv2, svd2),
+                "logits": analytical_tinyconvnet(m, xd, (svd1, svd2)),
+            }
+            ref = {"layer 1": m.conv1(xd), "layer 2": m.conv2(h1), "logits": m(xd)}
+        for key in ana:
+            scale = float(truth[key].abs().max())
+            gap = float((ana[key] - ref[key]).abs().max())
+            own = float((ref[key].double() - truth[key]).abs().max())
+            out["outputs"][key, tag] = {"abs": gap, "rel": gap / scale, "own": own / scale}
+    return out
+
+
+def forward_pass_table(errors: dict) -> str:
+    """The result of :func:`forward_pass_errors` as a text table, one row per output and dtype."""
+    if not isinstance(errors, dict) or "outputs" not in errors:
+        raise TypeError("pass the dict that forward_pass_errors returns.")
+    lines = [
+        f"{'':<9}{'dtype':>8}{'max |analytical − PyTorch|':>28}{'relative to max|output|':>26}"
+        f"{'PyTorch itself vs float64':>28}"
+    ]
+    for (key, tag), row in errors["outputs"].items():
+        lines.append(f"{key:<9}{'float' + tag:>8}{row['abs']:>28.1e}{row['rel']:>26.1e}{row['own']:>28.1e}")
+    return "\n".join(lines)

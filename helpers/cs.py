@@ -25,6 +25,15 @@ import numpy as np
 from scipy import fft, optimize, stats
 
 __all__ = [
+    "REPORT_ERRORS",
+    "chapter_images",
+    "energy_coefficients",
+    "iterations_to_reach",
+    "error_sweep",
+    "error_table",
+    "format_error_table",
+    "crossing_rho",
+    "jl_sweep",
     "dct2",
     "idct2",
     "measurement_matrix",
@@ -448,3 +457,211 @@ def jl_epsilon(n_samples: int, m: int) -> float:
     if johnson_lindenstrauss_min_dim(n_samples, eps=0.999999) > m:
         return float("inf")
     return float(optimize.brentq(lambda e: johnson_lindenstrauss_min_dim(n_samples, eps=e) - m, 1e-6, 0.999999))
+
+
+# ------------------------------------------------- the chapter's experiments
+
+#: Table 1 of the report (Dulewicz 2025): ``{image: {M: (MSE, MAE)}}`` of its
+#: reconstructions from M random samples, quoted beside the book's own numbers
+#: in the chapter "Compressive sensing" (section "Error against the number of samples").
+REPORT_ERRORS = {
+    "smooth": {
+        50: (0.073211, 0.206209),
+        100: (0.037500, 0.146185),
+        200: (0.003654, 0.046571),
+        300: (0.000423, 0.015975),
+        400: (0.000141, 0.009167),
+        500: (0.000070, 0.006400),
+        600: (0.000050, 0.005382),
+    },
+    "textured": {
+        50: (0.017756, 0.105444),
+        100: (0.014255, 0.095968),
+        200: (0.002000, 0.035190),
+        300: (0.002278, 0.038092),
+        400: (0.001605, 0.031892),
+        500: (0.001512, 0.031116),
+        600: (0.001401, 0.029822),
+    },
+}
+
+
+def chapter_images(side: int = 64) -> dict:
+    """The three test images of the chapter "Compressive sensing", ``side`` x ``side``, values in [0, 1].
+
+    * ``"smooth"``: ½ + ¼ sin(2πu) cos(πv) + ⅕ exp(−[(u − 0.3)² + (v − 0.6)²]/0.05)
+      on a grid of [0, 1]², rescaled to [0, 1];
+    * ``"textured"``: the top-left 4·side x 4·side pixels of scikit-image's
+      ``grass()`` photograph, downsampled with anti-aliasing;
+    * ``"brick"``: the top-left side x side pixels of ``brick()``.
+
+    Raises
+    ------
+    ValueError
+        If ``side`` is not a positive integer of at most 128 (the bundled
+        photographs are 512 pixels wide).
+    """
+    import skimage
+
+    side = _positive_int(side, "side")
+    if side > 128:
+        raise ValueError(f"side must be at most 128 (grass() is 512 pixels wide), got {side}.")
+    u = np.linspace(0, 1, side)
+    uu, vv = np.meshgrid(u, u)
+    smooth = (
+        0.5
+        + 0.25 * np.sin(2 * np.pi * uu) * np.cos(np.pi * vv)
+        + 0.2 * np.exp(-((uu - 0.3) ** 2 + (vv - 0.6) ** 2) / 0.05)
+    )
+    smooth = (smooth - smooth.min()) / (smooth.max() - smooth.min())
+    grass = skimage.util.img_as_float(skimage.data.grass())[: 4 * side, : 4 * side]
+    textured = skimage.transform.resize(grass, (side, side), anti_aliasing=True)
+    brick = skimage.util.img_as_float(skimage.data.brick())[:side, :side]
+    return {"smooth": smooth, "textured": textured, "brick": brick}
+
+
+def energy_coefficients(image: np.ndarray, fraction: float = 0.999) -> int:
+    """How many of the largest 2-D DCT coefficients hold ``fraction`` of the image's energy.
+
+    The chapter "Compressive sensing" uses it to say how compressible an image
+    is: the fewer coefficients, the fewer measurements a reconstruction needs.
+    """
+    image = _finite(image, "image")
+    if image.ndim != 2:
+        raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must lie in (0, 1], got {fraction}.")
+    c2 = np.sort(dct2(image).ravel() ** 2)[::-1]
+    if c2.sum() == 0:
+        raise ValueError("the image is all zeros: it has no energy to count.")
+    return int(np.searchsorted(np.cumsum(c2) / c2.sum(), fraction) + 1)
+
+
+def iterations_to_reach(gap, target: float) -> tuple[int, bool]:
+    """The first iteration (1-based) whose objective gap is at most ``target``.
+
+    Used by the chapter "Compressive sensing" to compare ISTA with FISTA.
+    Returns ``(k, True)``, or ``(len(gap), False)`` when no iteration gets
+    there (then ``k`` is a lower bound).
+    """
+    gap = np.asarray(gap, dtype=float)
+    if gap.ndim != 1 or gap.size == 0:
+        raise ValueError(f"gap must be a non-empty 1-D sequence (one value per iteration), got shape {gap.shape}.")
+    hit = np.flatnonzero(gap <= target)
+    return (int(hit[0]) + 1, True) if hit.size else (len(gap), False)
+
+
+def error_sweep(images: dict, m_values, *, seed: int = 0, **options) -> dict:
+    """Reconstruct every image from every number of measurements M.
+
+    The experiment of the chapter "Compressive sensing" (section "Error
+    against the number of samples"). Image ``name`` at M uses a fresh
+    measurement matrix with seed ``seed + M`` (the same Φ for every image and
+    method at that M). ``options`` go to :func:`reconstruct` (``method``,
+    ``ensemble``, ``lam_rel``, ``iters``).
+
+    Returns
+    -------
+    dict
+        ``{(name, M): result of reconstruct}``.
+    """
+    if not isinstance(images, dict) or not images:
+        raise TypeError("images must be a non-empty dict {name: 2-D image}.")
+    m_values = list(m_values)
+    if not m_values:
+        raise ValueError("give at least one number of measurements M.")
+    if "phi" in options:
+        raise TypeError("error_sweep chooses 'phi' for every M itself (seed + M); leave it out.")
+    return {(name, m): reconstruct(img, m, seed=seed + m, **options) for name, img in images.items() for m in m_values}
+
+
+def error_table(results: dict, baseline: dict, names, m_values, report: dict | None = None) -> list[dict]:
+    """Rows comparing the ℓ1 reconstructions with the minimum-norm baseline and the report.
+
+    For the chapter "Compressive sensing". ``results`` and ``baseline`` are
+    :func:`error_sweep` outputs; ``report`` is :data:`REPORT_ERRORS` (NaN where
+    it has no value). Each row: ``image``, ``M``, ``mse``, ``mae``,
+    ``mse_report``, ``mae_report``, ``mse_min_norm`` and ``ratio`` (min-norm
+    MSE over ℓ1 MSE: above 1 when ℓ1 wins).
+    """
+    report = REPORT_ERRORS if report is None else report
+    rows = []
+    for name in names:
+        for m in m_values:
+            if (name, m) not in results or (name, m) not in baseline:
+                raise ValueError(f"no reconstruction of {name!r} from M = {m}; run error_sweep over it first.")
+            r, b = results[name, m], baseline[name, m]
+            rep = report.get(name, {}).get(m, (np.nan, np.nan))
+            rows.append(
+                {
+                    "image": name,
+                    "M": m,
+                    "mse": r["mse"],
+                    "mae": r["mae"],
+                    "mse_report": rep[0],
+                    "mae_report": rep[1],
+                    "mse_min_norm": b["mse"],
+                    "ratio": b["mse"] / r["mse"],
+                }
+            )
+    return rows
+
+
+def format_error_table(rows: list[dict]) -> str:
+    """The rows of :func:`error_table` as a fixed-width text table."""
+    lines = [
+        f"{'image':<9}{'M':>5} | {'MSE book':>10} {'MSE report':>11} | {'MAE book':>9} {'MAE report':>11}"
+        f" | {'MSE min-norm':>12} {'min-norm/ℓ1':>11}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['image']:<9}{r['M']:>5} | {r['mse']:>10.6f} {r['mse_report']:>11.6f} | "
+            f"{r['mae']:>9.6f} {r['mae_report']:>11.6f} | {r['mse_min_norm']:>12.6f} {r['ratio']:>11.1f}"
+        )
+    return "\n".join(lines)
+
+
+def crossing_rho(prob: np.ndarray, rhos, cell: float, level: float = 0.5) -> list[float]:
+    """Where the empirical success rate of each δ column first falls below ``level``.
+
+    For the phase transition of the chapter "Compressive sensing": ``prob``
+    is :func:`recovery_grid`'s output (rows ρ, columns δ), ``rhos`` the cell
+    centres and ``cell`` the cell height. The crossing is the lower edge of the
+    first cell below ``level`` (1.0 if the column never falls below it).
+    """
+    prob = np.asarray(prob, dtype=float)
+    rhos = np.asarray(rhos, dtype=float)
+    if prob.ndim != 2 or prob.shape[0] != rhos.size:
+        raise ValueError(f"prob must be (len(rhos), number of δ) = ({rhos.size}, ...), got shape {prob.shape}.")
+    if not cell > 0:
+        raise ValueError(f"cell (the grid spacing in ρ) must be positive, got {cell}.")
+    cross = []
+    for i in range(prob.shape[1]):
+        below = np.flatnonzero(prob[:, i] < level)
+        cross.append(rhos[below[0]] - 0.5 * cell if below.size else 1.0)
+    return cross
+
+
+def jl_sweep(x: np.ndarray, m_values, seed: int = 0) -> dict:
+    """Squared-distance distortion of random projections of ``x`` to each M, with the JL guarantee.
+
+    The experiment of the chapter "Compressive sensing" (section
+    "Johnson–Lindenstrauss"). For each M, the ratios
+    ‖Rxᵢ − Rxⱼ‖²/‖xᵢ − xⱼ‖² over all pairs (:func:`pairwise_distortion`, seed
+    ``seed``) give the worst and the 99th percentile of |ratio − 1|;
+    ``bound`` is :func:`jl_epsilon` (``inf`` when M is too small).
+
+    Returns
+    -------
+    dict of lists ``{"M", "worst", "q99", "bound"}``.
+    """
+    m_values = list(m_values)
+    if not m_values:
+        raise ValueError("give at least one projected dimension M.")
+    out = {"M": m_values, "worst": [], "q99": [], "bound": []}
+    for m in m_values:
+        dev = np.abs(pairwise_distortion(x, m, seed=seed) ** 2 - 1)
+        out["worst"].append(float(dev.max()))
+        out["q99"].append(float(np.quantile(dev, 0.99)))
+        out["bound"].append(jl_epsilon(len(x), m))
+    return out

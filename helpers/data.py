@@ -49,6 +49,10 @@ __all__ = [
     "LUMA_BT601",
     "split_held_out",
     "to_grayscale",
+    "split_summary",
+    "class_balance_summary",
+    "channel_stats",
+    "weighted_channel_sum",
 ]
 
 SPLITS = ("train", "test")
@@ -679,6 +683,12 @@ def _canonical_strides(x: torch.Tensor) -> torch.Tensor:
     and runs at another speed. Rewriting the strides (no copy: for a size-1
     dimension the stride addresses nothing) makes every image tensor the book
     loads look the same to PyTorch, whatever subset it came from.
+
+    This is part of what :func:`load` promises, not an opt-in speed setting
+    (those live in :mod:`helpers.perf`): the other code path also rounds
+    differently (a network's outputs on the same values differ in the last
+    bits) and hands channels-last activations to the next layer, so without it
+    a number could depend on which subset an image was loaded with.
     """
     x = x.contiguous()
     strides, step = [], 1
@@ -695,3 +705,82 @@ def load_splits(
     train = load(name, "train", subset=train_subset, **kwargs)
     test = load(name, "test", subset=test_subset, **kwargs)
     return train, test
+
+
+def split_summary(datasets: dict) -> str:
+    """A text table of loaded splits: examples, image shape, classes and dtype, one row per split.
+
+    Introduced in the chapter "The datasets", which prints it for the three
+    datasets it loads.
+
+    Parameters
+    ----------
+    datasets : dict
+        ``(name, split) -> ImageData`` (any keys; the rows follow their order).
+    """
+    splits = _image_data_values(datasets)
+    lines = [f"{'dataset':<14}{'split':<7}{'examples':>9}  {'image shape':<13}{'classes':>8}  dtype"]
+    for d in splits:
+        shape = str(tuple(d.images.shape[1:]))
+        lines.append(f"{d.title:<14}{d.split:<7}{len(d):>9,}  {shape:<13}{d.num_classes:>8}  {d.images.dtype}")
+    return "\n".join(lines)
+
+
+def class_balance_summary(datasets: dict) -> str:
+    """A text table of the smallest and largest class of each split and their ratio.
+
+    Introduced in the chapter "The datasets" ("Class counts"); ``datasets``
+    maps any key to an :class:`ImageData`, one row per split in that order.
+    """
+    lines = []
+    for d in _image_data_values(datasets):
+        counts = d.class_counts()
+        if counts.min() == 0:
+            raise ValueError(f"{d.title} {d.split} has a class without examples; its imbalance is undefined.")
+        lines.append(
+            f"{d.title:<14}{d.split:<6} min {counts.min():>5,}  max {counts.max():>5,}  "
+            f"imbalance max/min {counts.max() / counts.min():.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _image_data_values(datasets: dict) -> list:
+    if not isinstance(datasets, dict) or not datasets:
+        raise TypeError("datasets must be a non-empty dict mapping keys to ImageData, e.g. {('mnist', 'train'): d}.")
+    bad = [key for key, d in datasets.items() if not isinstance(d, ImageData)]
+    if bad:
+        raise TypeError(f"every value must be an ImageData (from helpers.load); not the ones at {bad}.")
+    return list(datasets.values())
+
+
+def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Per-channel mean and standard deviation of ``(N, C, H, W)`` images, as two lists of C floats.
+
+    Introduced in the chapter "The datasets": on a training split these are
+    the numbers ``load(..., normalize=True)`` standardises with.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+        raise ValueError(f"images must be a tensor of shape (N, C, H, W), got {shape}.")
+    return images.mean(dim=(0, 2, 3)).tolist(), images.std(dim=(0, 2, 3)).tolist()
+
+
+def weighted_channel_sum(images: torch.Tensor, weights) -> torch.Tensor:
+    """``Σ_c weights[c] · images[:, c]`` as ``(N, 1, H, W)``: a grayscale formula typed out by hand.
+
+    Introduced in the chapter "The datasets", which checks
+    :func:`to_grayscale` against it. The channels are added one by one in
+    place, so no more than one set of gray images (200 MB for CIFAR-10's
+    training split) is in memory at a time; ``(images * w).sum(1)`` would
+    first build a 600 MB weighted copy of all 50,000.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
+        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+        raise ValueError(f"images must be a floating-point tensor of shape (N, C, H, W), got {shape}.")
+    weights = [float(w) for w in weights]
+    if len(weights) != images.shape[1]:
+        raise ValueError(f"give one weight per channel: {images.shape[1]} channels, {len(weights)} weights.")
+    out = torch.zeros_like(images[:, :1])
+    for c, w in enumerate(weights):
+        out.add_(images[:, c : c + 1], alpha=w)
+    return out

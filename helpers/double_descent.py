@@ -26,6 +26,10 @@ __all__ = [
     "filter_factors",
     "SVDFit",
     "sweep_widths",
+    "as_vectors",
+    "log_widths",
+    "largest_rise",
+    "train_width_sweep",
 ]
 
 
@@ -213,3 +217,126 @@ def sweep_widths(
                     out["test_err"][a, b, c, d] = np.mean(pte.argmax(1) != y_test)
                     out["norm"][a, b, c, d] = np.linalg.norm(beta)
     return out
+
+
+def as_vectors(images) -> np.ndarray:
+    """Images (n, ...) as an (n, d) float64 array, one flattened image per row.
+
+    Introduced in the chapter "Over-parameterisation and double descent",
+    where the random features act on flattened, centred MNIST digits.
+    """
+    if hasattr(images, "detach"):
+        images = images.detach().cpu().flatten(1).numpy()
+    a = np.asarray(images)
+    if a.ndim < 2 or a.shape[0] == 0:
+        raise ValueError(f"images must be a non-empty array of shape (n, ...), got shape {a.shape}.")
+    return a.reshape(a.shape[0], -1).astype(np.float64)
+
+
+def log_widths(n: int, count: int, *, down: float = 20, up: float = 10) -> list[int]:
+    """Feature counts N log-spaced from n/``down`` to ``up``·n, with N = n itself included.
+
+    Introduced in the chapter "Over-parameterisation and double descent": the
+    widths of its sweeps. Rounding down can merge neighbouring widths, so the
+    list may hold fewer than ``count + 1`` values; it is sorted and has no
+    repeats, and every width is at least 1.
+    """
+    n = _positive_int(n, "number of training examples n")
+    count = _positive_int(count, "count of widths")
+    if not (down > 0 and up > 0 and up * down > 1):
+        raise ValueError(
+            f"the widths run from n/down to up·n: need down > 0, up > 0 and up·down > 1 "
+            f"(a range that is not empty), got down={down}, up={up}."
+        )
+    grid = np.maximum(np.geomspace(n / down, up * n, count).astype(int), 1)
+    return sorted(set(np.unique(grid).tolist() + [n]))
+
+
+def largest_rise(curve) -> float:
+    """The largest relative rise of ``curve`` above its running minimum (0 for a curve that never rises).
+
+    Introduced in the chapter "Over-parameterisation and double descent": a
+    curve without a second peak has a largest rise near 0; 0.05 means that at
+    some width the curve is 5% above the best value seen at smaller widths.
+    """
+    c = np.asarray(curve, dtype=np.float64)
+    if c.ndim != 1 or c.size < 2 or not np.all(c > 0):
+        raise ValueError(f"curve must be a 1-D array of at least two positive values, got shape {c.shape}.")
+    return float(max(np.max(c[1:] / np.minimum.accumulate(c)[:-1]) - 1, 0))
+
+
+def train_width_sweep(
+    images,
+    labels,
+    test,
+    widths,
+    *,
+    epochs: int,
+    seed: int = 0,
+    device="auto",
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    schedule: str = "cosine",
+    verbose: bool = False,
+) -> list[dict]:
+    """Train TinyConvNet at several widths on (possibly noisy) labels; training and test error of each.
+
+    Introduced in the chapter "Over-parameterisation and double descent"
+    ("A network"). Every width starts from the same seed, trains with Adam on
+    ``images`` and ``labels`` and is evaluated on ``test``.
+
+    Parameters
+    ----------
+    images : tensor (n, C, 28, 28)
+        The training images.
+    labels : tensor (n,)
+        The labels fitted (e.g. with label noise from :func:`add_label_noise`).
+    test : ImageData or (inputs, labels)
+        Where the test error is measured (clean labels).
+    widths : sequence of int
+        Channel multipliers of :class:`helpers.models.TinyConvNet`.
+    epochs, seed, device, batch_size, lr, schedule
+        Passed to :func:`helpers.train.fit`.
+    verbose : bool
+        Print one line per width as it finishes.
+
+    Returns
+    -------
+    list of dict
+        One per width, in order: ``width``, ``parameters``, ``train_err``
+        (on ``labels``, last epoch), ``test_err`` (fractions, not percent).
+    """
+    from .config import seed_everything
+    from .models import TinyConvNet, count_parameters
+    from .train import evaluate, fit
+
+    widths = [_positive_int(w, "width") for w in widths]
+    if not widths:
+        raise ValueError("give at least one width to train.")
+    if len(labels) != len(images):
+        raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} training images.")
+    rows = []
+    for w in widths:
+        seed_everything(seed)
+        net = TinyConvNet(width=w, in_channels=images.shape[1])
+        hist = fit(
+            net,
+            (images, labels),
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            schedule=schedule,
+            seed=seed,
+            device=device,
+            progress=False,
+        )
+        test_acc = evaluate(net, test, device=device)["accuracy"]
+        row = {"width": w, "parameters": count_parameters(net), "train_err": 1 - hist.train_acc[-1]}
+        row["test_err"] = 1 - test_acc
+        rows.append(row)
+        if verbose:
+            print(
+                f"width x{w}: {row['parameters']:>7,} parameters, training error {100 * row['train_err']:5.1f}%, "
+                f"test error {100 * row['test_err']:5.1f}%"
+            )
+    return rows

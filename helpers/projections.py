@@ -15,10 +15,18 @@ flattened images (D pixels) to M features, applied in one matrix product:
   centred training data (the principal axes), optionally whitened by the
   singular values: the learned projection that the SVD chapters predict is the
   best M-dimensional linear summary in squared error.
+
+The chapter's experiments live here too, with their inputs as arguments:
+:func:`compare_models` (the report's CNN, the MLP on projections and the MLP
+on raw pixels, cross-validated, with their costs), :func:`sweep_dimensions`
+(accuracy against M, random against principal components),
+:func:`sweep_training_size` (accuracy against the size of the training set)
+and :func:`squared_distance_ratios` (the Johnson–Lindenstrauss check).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +34,23 @@ import torch
 
 from .cs import measurement_matrix
 from .data import ImageData
+from .models import MLP, ReportCNN, count_macs, count_parameters
+from .train import CVResult, cross_validate, evaluate, fit
 
-__all__ = ["Projection", "random_projection", "pca_projection", "project"]
+__all__ = [
+    "Projection",
+    "random_projection",
+    "pca_projection",
+    "project",
+    "MODELS",
+    "ModelRun",
+    "mlp_accuracy",
+    "compare_models",
+    "sweep_dimensions",
+    "epochs_for",
+    "sweep_training_size",
+    "squared_distance_ratios",
+]
 
 
 def _check_dims(m, d) -> tuple[int, int]:
@@ -187,3 +210,398 @@ def project(projection: Projection, data: ImageData) -> tuple[torch.Tensor, torc
     if not isinstance(data, ImageData):
         raise TypeError(f"data must be an ImageData from helpers.data.load, not {type(data).__name__}.")
     return projection(data.images), data.labels
+
+
+# ---------------------------------------------------------------------------
+# The chapter's experiments: cross-validated comparison and the two sweeps
+# ---------------------------------------------------------------------------
+
+#: What the comparison and the sweeps train on, in order: the report's CNN on
+#: the images, the MLP on the M projected features, and the MLP on all D pixels.
+MODELS = ("cnn", "mlp", "raw")
+_RESERVED = ("seed", "device", "progress")
+
+
+def _check_settings(settings, what: str) -> dict:
+    if not isinstance(settings, dict):
+        raise TypeError(
+            f"{what} must be a dict of helpers.train.fit arguments (epochs, batch_size, lr, ...), "
+            f"not {type(settings).__name__}."
+        )
+    clash = [key for key in _RESERVED if key in settings]
+    if clash:
+        raise ValueError(f"{what} must not hold {clash}: pass seed and device as their own arguments; progress is off.")
+    return settings
+
+
+def _check_model_settings(settings) -> tuple[dict, dict]:
+    if not isinstance(settings, dict) or set(settings) != {"cnn", "mlp"}:
+        got = sorted(settings) if isinstance(settings, dict) else type(settings).__name__
+        raise ValueError(
+            f"settings must be a dict {{'cnn': ..., 'mlp': ...}} of helpers.train.fit arguments per network, got {got}."
+        )
+    return _check_settings(settings["cnn"], "settings['cnn']"), _check_settings(settings["mlp"], "settings['mlp']")
+
+
+def _check_image_data(data, what: str) -> ImageData:
+    if not isinstance(data, ImageData):
+        raise TypeError(f"{what} must be an ImageData from helpers.data.load, not {type(data).__name__}.")
+    return data
+
+
+def _features(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    if not (isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
+        raise TypeError(f"{what} must be a tuple (features, labels) of tensors, not {type(data).__name__}.")
+    x, y = data
+    if x.dim() != 2:
+        raise ValueError(f"{what}: the features must be an (N, M) matrix, got shape {tuple(x.shape)}.")
+    if x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise ValueError(f"{what}: {x.shape[0]} feature vectors but {y.shape[0]} labels; they must match.")
+    return x, y
+
+
+def mlp_accuracy(train, test, *, settings: dict, seed: int = 0, device="auto") -> float:
+    """Test accuracy of a fresh :class:`helpers.models.MLP` trained on feature vectors.
+
+    Used by the chapter "CNNs against random projections" for every MLP of
+    its sweeps: the network is initialised from ``seed``, trained with
+    :func:`helpers.train.fit` and ``settings``, and evaluated on ``test``.
+
+    Parameters
+    ----------
+    train, test : tuple of tensors
+        ``(features, labels)``, features of shape (N, M).
+    settings : dict
+        Arguments of :func:`helpers.train.fit` (``epochs``, ``batch_size``,
+        ``lr``, ``schedule``); not ``seed``, ``device`` or ``progress``.
+    seed : int
+        Seeds the initialisation and the training.
+    device : {"auto", "cpu", "cuda"} or torch.device
+
+    Returns
+    -------
+    float
+        The fraction of ``test`` classified correctly.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the data are not (features, labels) pairs of matching length, the
+        feature sizes differ, or ``settings`` is not a dict of fit arguments.
+    """
+    settings = _check_settings(settings, "settings")
+    x, y = _features(train, "train")
+    tx, ty = _features(test, "test")
+    if tx.shape[1] != x.shape[1]:
+        raise ValueError(f"train has {x.shape[1]} features per example but test has {tx.shape[1]}; project both alike.")
+    torch.manual_seed(seed)
+    net = MLP(x.shape[1])
+    fit(net, (x, y), None, device=device, progress=False, seed=seed, **settings)
+    return evaluate(net, (tx, ty), device=device)["accuracy"]
+
+
+@dataclass
+class ModelRun:
+    """One model of the cross-validated comparison, and what it costs.
+
+    Attributes
+    ----------
+    cv : helpers.train.CVResult
+        The held-out accuracy of every fold.
+    params, macs : int
+        Trainable parameters, and multiply–adds per input.
+    epoch_s : float
+        Seconds per training epoch, averaged over epochs and folds.
+    train_n : int
+        Training examples per fold.
+    total_s : float
+        Wall-clock seconds of the whole cross-validation.
+    """
+
+    cv: CVResult
+    params: int
+    macs: int
+    epoch_s: float
+    train_n: int
+    total_s: float
+
+    def row(self) -> dict:
+        """The row of the chapter's two tables: accuracy (%), parameters, M multiply–adds, seconds per 10,000."""
+        return {
+            "mean": 100 * self.cv.mean,
+            "std": 100 * self.cv.std,
+            "params": self.params,
+            "macs": self.macs / 1e6,
+            "per10k": self.epoch_s / self.train_n * 1e4,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.cv}   ({self.total_s:.0f} s)"
+
+
+def compare_models(
+    train,
+    projection: Projection,
+    *,
+    k: int,
+    settings: dict,
+    seed: int = 0,
+    device="auto",
+    progress: bool = False,
+) -> dict[str, ModelRun]:
+    """Cross-validate the report's CNN, the MLP on projections and the MLP on raw pixels.
+
+    The comparison of the chapter "CNNs against random projections", for one
+    dataset. The three models (:data:`MODELS`, in that order) are:
+
+    * ``"cnn"``: :class:`helpers.models.ReportCNN` on the images;
+    * ``"mlp"``: :class:`helpers.models.MLP` on ``projection`` of the images;
+    * ``"raw"``: the same MLP on all D pixels (the control without projection).
+
+    Each is scored by :func:`helpers.train.cross_validate` with ``k``
+    stratified folds and ``seed`` (the same folds for all three).
+
+    Parameters
+    ----------
+    train : ImageData
+        The cross-validation pool.
+    projection : Projection
+        Maps the pool's D pixels to the MLP's M features.
+    k : int
+        Number of folds.
+    settings : dict
+        ``{"cnn": ..., "mlp": ...}``: the arguments of :func:`helpers.train.fit`
+        for the CNN and for both MLPs.
+    seed : int
+    device : {"auto", "cpu", "cuda"} or torch.device
+    progress : bool
+        Show a progress bar per fold.
+
+    Returns
+    -------
+    dict
+        ``{"cnn": ModelRun, "mlp": ModelRun, "raw": ModelRun}``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``train`` is not an ImageData, the projection expects another
+        number of pixels, or the settings are not dicts of fit arguments.
+    """
+    train = _check_image_data(train, "train")
+    if not isinstance(projection, Projection):
+        raise TypeError(f"projection must be a Projection (random_projection, pca_projection), not {projection!r}.")
+    channels, size = train.images.shape[1], train.images.shape[-1]
+    d = train.images[0].numel()
+    if projection.d != d:
+        raise ValueError(f"the projection expects {projection.d} pixels but the images have {d}; build it with D={d}.")
+    cnn_settings, mlp_settings = _check_model_settings(settings)
+    models = {
+        "cnn": (lambda: ReportCNN(channels, size), train.images, cnn_settings),
+        "mlp": (lambda: MLP(projection.m), projection(train.images), mlp_settings),
+        "raw": (lambda: MLP(d), train.images.flatten(1), mlp_settings),
+    }
+    runs = {}
+    for model, (make, inputs, settings) in models.items():
+        start = time.perf_counter()
+        res = cross_validate(make, (inputs, train.labels), k=k, seed=seed, device=device, progress=progress, **settings)
+        seconds = time.perf_counter() - start
+        net = make()
+        runs[model] = ModelRun(
+            cv=res,
+            params=count_parameters(net),
+            macs=count_macs(net, tuple(inputs.shape[1:])),
+            epoch_s=float(np.mean([np.mean(h.seconds) for h in res.histories])),
+            train_n=int(len(inputs) * (k - 1) / k),
+            total_s=seconds,
+        )
+    return runs
+
+
+def sweep_dimensions(train, test, m_values, *, settings: dict, seed: int = 0, device="auto"):
+    """Test accuracy of the MLP on random and on principal-component features, for every M.
+
+    The sweep "accuracy against M, random against learned projections" of the
+    chapter "CNNs against random projections". For each M of ``m_values`` the
+    MLP trains (:func:`mlp_accuracy`) on ``train`` projected two ways:
+
+    * ``"random"``: :func:`random_projection` (M, D) drawn from ``seed``;
+    * ``"pca"``: the top M principal axes of ``train`` (one SVD for all M,
+      unwhitened), divided by the random projection's constant √(D/M) so that
+      both inputs have about the same overall size and only the directions
+      differ.
+
+    Parameters
+    ----------
+    train, test : ImageData
+    m_values : sequence of int
+        The projected dimensions, each at most D and below the number of
+        training images.
+    settings : dict
+        Arguments of :func:`helpers.train.fit` for the MLPs.
+    seed : int
+    device : {"auto", "cpu", "cuda"} or torch.device
+
+    Returns
+    -------
+    accuracy : dict
+        ``{"random": [...], "pca": [...]}``, one float per M of ``m_values``.
+    explained : numpy.ndarray
+        ``explained[i]``: the fraction of the training variance held by the
+        first ``i + 1`` principal axes.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the data are not ImageData or ``m_values`` is empty or holds an M
+        that does not fit the data.
+    """
+    train = _check_image_data(train, "train")
+    test = _check_image_data(test, "test")
+    m_values = list(m_values)
+    if not m_values:
+        raise ValueError("m_values is empty; give the projected dimensions M to sweep, e.g. [16, 64, 256].")
+    d = train.images[0].numel()
+    for mm in m_values:
+        _check_dims(mm, d)
+    # one SVD of the training images gives the principal axes for every M
+    pca_all, explained = pca_projection(train, max(m_values), whiten=False)
+    accuracy = {"random": [], "pca": []}
+    for mm in m_values:
+        rp = random_projection(mm, d, seed=seed)
+        pp = pca_all.top(mm)
+        gain = float(np.sqrt(d / mm))
+        for kind, feats in (("random", rp), ("pca", lambda x, pp=pp, gain=gain: pp(x) / gain)):
+            accuracy[kind].append(
+                mlp_accuracy(
+                    (feats(train.images), train.labels),
+                    (feats(test.images), test.labels),
+                    seed=seed,
+                    settings=settings,
+                    device=device,
+                )
+            )
+    return accuracy, explained
+
+
+def epochs_for(settings: dict, n: int, min_steps: int) -> int:
+    """Epochs so that a run on ``n`` examples takes at least ``min_steps`` gradient steps.
+
+    ``max(settings["epochs"], ceil(min_steps * batch_size / n))``: small
+    training sets get more epochs, so that no network of the chapter "CNNs
+    against random projections" stops after a handful of steps.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` or ``min_steps`` is not a positive integer, or ``settings``
+        lacks ``epochs`` or ``batch_size``.
+    """
+    for name, value in (("n", n), ("min_steps", min_steps)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    missing = [key for key in ("epochs", "batch_size") if key not in settings]
+    if missing:
+        raise ValueError(f"settings lacks {missing}; give the fit settings with epochs and batch_size.")
+    return max(settings["epochs"], int(np.ceil(min_steps * settings["batch_size"] / n)))
+
+
+def sweep_training_size(
+    subsets,
+    test,
+    projection: Projection,
+    *,
+    settings: dict,
+    min_steps: int,
+    seed: int = 0,
+    device="auto",
+) -> dict[str, list[float]]:
+    """Test accuracy of the CNN and of the MLP on projections, for growing training sets.
+
+    The sweep "accuracy against the size of the training set" of the chapter
+    "CNNs against random projections". On every subset the report's CNN trains
+    on the images and the MLP on ``projection`` of them, both for at least
+    ``min_steps`` gradient steps (:func:`epochs_for`), and both are tested on
+    ``test``.
+
+    Parameters
+    ----------
+    subsets : sequence of ImageData
+        The training sets, e.g. stratified subsets of growing size.
+    test : ImageData
+    projection : Projection
+    settings : dict
+        ``{"cnn": ..., "mlp": ...}``: the arguments of :func:`helpers.train.fit`
+        for each network; their ``epochs`` is a minimum.
+    min_steps : int
+    seed : int
+    device : {"auto", "cpu", "cuda"} or torch.device
+
+    Returns
+    -------
+    dict
+        ``{"cnn": [...], "mlp": [...]}``, one accuracy per subset, in order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a subset or ``test`` is not an ImageData, ``subsets`` is empty, or
+        the settings are not dicts of fit arguments.
+    """
+    subsets = list(subsets)
+    if not subsets:
+        raise ValueError("subsets is empty; give at least one training set.")
+    test = _check_image_data(test, "test")
+    cnn_settings, mlp_settings = _check_model_settings(settings)
+    accuracy = {"cnn": [], "mlp": []}
+    for i, sub in enumerate(subsets):
+        sub = _check_image_data(sub, f"subsets[{i}]")
+        n = len(sub)
+        torch.manual_seed(seed)
+        cnn = ReportCNN(sub.images.shape[1], sub.images.shape[-1])
+        cnn_epochs = epochs_for(cnn_settings, n, min_steps)
+        fit(cnn, sub, None, device=device, progress=False, seed=seed, **dict(cnn_settings, epochs=cnn_epochs))
+        accuracy["cnn"].append(evaluate(cnn, test, device=device)["accuracy"])
+        accuracy["mlp"].append(
+            mlp_accuracy(
+                (projection(sub.images), sub.labels),
+                (projection(test.images), test.labels),
+                seed=seed,
+                settings=dict(mlp_settings, epochs=epochs_for(mlp_settings, n, min_steps)),
+                device=device,
+            )
+        )
+    return accuracy
+
+
+def squared_distance_ratios(projection: Projection, points) -> np.ndarray:
+    """‖Rx − Ry‖² / ‖x − y‖² for every pair of ``points``, with R the projection's matrix.
+
+    The Johnson–Lindenstrauss check of the chapter "CNNs against random
+    projections": the constant feature scaling of :func:`random_projection`
+    is undone, so that the ratios are those of R itself, whose N(0, 1/M)
+    entries make their mean 1. Computed in float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        The n(n − 1)/2 ratios, in the pair order of :func:`scipy.spatial.distance.pdist`.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two points, two points coincide, or the
+        projection is not a random one (PCA centres and rescales per feature).
+    """
+    from scipy.spatial.distance import pdist
+
+    if projection.kind != "random":
+        raise ValueError(f"the ratios are defined for a random projection, got a {projection.kind} one.")
+    x = _flat(points, "points")
+    if x.shape[0] < 2:
+        raise ValueError(f"need at least two points to form a pair, got {x.shape[0]}.")
+    before = pdist(x.double().numpy(), "sqeuclidean")
+    if (before == 0).any():
+        raise ValueError("two of the points coincide, so their ratio is undefined; remove duplicates.")
+    after = pdist(projection(x).double().numpy() * float(projection.scale[0]), "sqeuclidean")
+    return after / before

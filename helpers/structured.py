@@ -46,6 +46,7 @@ __all__ = [
     "multichannel_matrix",
     "multichannel_conv_fft",
     "best_separable",
+    "eigenvalue_mismatch",
 ]
 
 
@@ -455,3 +456,21 @@ def best_separable(theta) -> tuple[np.ndarray, np.ndarray, float]:
     a, b = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
     err = float(np.sqrt(np.sum(s[1:] ** 2)) / np.sqrt(np.sum(s**2))) if s[0] > 0 else 0.0
     return a, b, err
+
+
+def eigenvalue_mismatch(dense, predicted) -> float:
+    """Largest distance from an eigenvalue in ``dense`` to its nearest partner in ``predicted``.
+
+    The chapter "Parametric models and convolutions as structured matrices"
+    compares ``numpy.linalg.eigvals`` of a circulant (or BCCB) matrix with the
+    FFT of its first column. ``eigvals`` returns eigenvalues in no particular
+    order, so each one is matched to the nearest predicted value before the
+    distances are compared.
+    """
+    dense = np.asarray(dense).ravel()
+    predicted = np.asarray(predicted).ravel()
+    if dense.size == 0 or dense.size != predicted.size:
+        raise ValueError(
+            f"give two equally long, non-empty lists of eigenvalues, got {dense.size} and {predicted.size}."
+        )
+    return float(np.max(np.min(np.abs(dense[:, None] - predicted[None, :]), axis=1)))

@@ -28,6 +28,9 @@ __all__ = [
     "gavish_donoho_rank",
     "denoise",
     "denoising_study",
+    "bundled_image",
+    "truncation_sweep",
+    "nearest_centroid_accuracies",
 ]
 
 
@@ -268,3 +271,120 @@ def denoising_study(clean, sigma: float, *, energy_fraction: float = 0.9, seed: 
         "energy_image": trunc(k_energy),
         "gd_image": trunc(k_gd),
     }
+
+
+def bundled_image(name: str, *, gray: bool, half: bool = False) -> np.ndarray:
+    """One of scikit-image's bundled images (no network) as floats in [0, 1].
+
+    Introduced in the chapter "SVD from scratch", which halves each side in
+    quick mode (the same lessons at a quarter of the cost).
+
+    Parameters
+    ----------
+    name : str
+        A function of ``skimage.data``, e.g. ``"camera"`` or ``"astronaut"``.
+    gray : bool
+        Convert a colour image to one channel (a gray image stays as it is).
+    half : bool
+        Rescale each side by 0.5, with anti-aliasing.
+
+    Returns
+    -------
+    array, (m, n) when gray, else (m, n) or (m, n, 3)
+    """
+    import skimage
+
+    if not isinstance(name, str) or name.startswith("_") or not callable(getattr(skimage.data, name, None)):
+        raise ValueError(f"{name!r} is not one of scikit-image's bundled images; try 'camera', 'coins' or 'astronaut'.")
+    img = getattr(skimage.data, name)()
+    if gray and img.ndim == 3:
+        img = skimage.color.rgb2gray(img)
+    img = skimage.util.img_as_float(img)
+    if half:
+        img = skimage.transform.rescale(img, 0.5, anti_aliasing=True, channel_axis=None if img.ndim == 2 else 2)
+    return img
+
+
+def truncation_sweep(image, ks, s=None) -> dict:
+    """Truncate a gray image at each rank in ``ks``: measured and predicted error, PSNR, compression ratio.
+
+    The sweep behind the compression figure of the chapter "SVD from
+    scratch". The predicted error is Eckart–Young's √(Σ_{i>k} σᵢ²); both
+    errors are relative to ‖A‖_F, and the PSNR is that of the truncation
+    clipped to [0, 1].
+
+    Parameters
+    ----------
+    image : array (m, n)
+    ks : sequence of int
+        Ranks, each between 1 and min(m, n).
+    s : array, optional
+        The singular values of ``image`` (computed when not given).
+
+    Returns
+    -------
+    dict of arrays, one entry per rank
+        ``ks``, ``rel_err``, ``predicted``, ``psnr``, ``ratio``.
+    """
+    image = _matrix(image, "image")
+    ks = [_rank(k, *image.shape) for k in np.asarray(ks).ravel().tolist()]
+    if not ks:
+        raise ValueError("ks is empty: give at least one rank.")
+    s = np.linalg.svd(image, compute_uv=False) if s is None else np.asarray(s, dtype=np.float64)
+    if s.shape != (min(image.shape),):
+        raise ValueError(f"s must hold the {min(image.shape)} singular values of the image, got shape {s.shape}.")
+    norm_f = np.linalg.norm(image)
+    rel_err, predicted, psnrs, ratios = [], [], [], []
+    for k in ks:
+        approx = low_rank(image, k)
+        rel_err.append(np.linalg.norm(image - approx) / norm_f)
+        predicted.append(eckart_young_error(s, k) / norm_f)
+        psnrs.append(psnr(image, np.clip(approx, 0, 1)))
+        ratios.append(storage(*image.shape, k)["ratio"])
+    return {
+        "ks": np.array(ks),
+        "rel_err": np.array(rel_err),
+        "predicted": np.array(predicted),
+        "psnr": np.array(psnrs),
+        "ratio": np.array(ratios),
+    }
+
+
+def nearest_centroid_accuracies(train_x, train_y, test_x, test_y, ks) -> list[float]:
+    """Test accuracy of a nearest-centroid classifier on the first ``k`` columns, for each ``k`` in ``ks``.
+
+    Introduced in the chapter "SVD from scratch", where the columns are the
+    singular coordinates ``(x - mean) @ Vt.T`` of MNIST digits (or the raw
+    pixels, with ``k`` = all of them).
+
+    Parameters
+    ----------
+    train_x, test_x : arrays (N, d), (N_test, d)
+    train_y, test_y : arrays (N,), (N_test,) of labels
+    ks : sequence of int, each between 1 and d
+    """
+    import warnings
+
+    from sklearn.neighbors import NearestCentroid
+
+    train_x, test_x = np.asarray(train_x), np.asarray(test_x)
+    train_y, test_y = np.asarray(train_y), np.asarray(test_y)
+    if train_x.ndim != 2 or test_x.ndim != 2 or train_x.shape[1] != test_x.shape[1]:
+        raise ValueError(
+            f"train_x and test_x must be 2-D with the same number of columns; got {train_x.shape} and {test_x.shape}."
+        )
+    if train_y.shape != (len(train_x),) or test_y.shape != (len(test_x),):
+        raise ValueError("train_y and test_y must hold one label per row of train_x and test_x.")
+    d = train_x.shape[1]
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= d:
+            raise ValueError(f"every k must be an integer between 1 and the {d} columns; got {k!r}.")
+    acc = []
+    with warnings.catch_warnings():
+        # constant columns (MNIST's corner pixels are 0 in every image) make
+        # scikit-learn warn about their zero spread, harmless for nearest centroid
+        warnings.filterwarnings("ignore", message=".*within_class_std_dev_.*")
+        for k in ks:
+            clf = NearestCentroid().fit(train_x[:, :k], train_y)
+            acc.append(float((clf.predict(test_x[:, :k]) == test_y).mean()))
+    return acc

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 import helpers
-from helpers import conv_svd as CS
+from helpers import conv_svd
 from helpers.models import TinyConvNet
 from helpers.zoo import tinyconvnet_mnist, tinyconvnet_settings
 
@@ -17,7 +17,7 @@ def net():
 @pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-12)])
 def test_svd_reconstructs_the_weights(net, dtype, tol):
     for conv, shape in ((net.conv1, (8, 9)), (net.conv2, (16, 72))):
-        s = CS.layer_svd(conv, dtype)
+        s = conv_svd.layer_svd(conv, dtype)
         assert tuple(s["W"].shape) == shape
         assert s["error"] < tol
         # Parseval: ‖W‖_F² = Σσᵢ²
@@ -31,15 +31,15 @@ def test_analytical_forward_matches_pytorch(net, dtype, tol):
     m.load_state_dict(net.state_dict())
     m = m.to(dtype).eval()
     x = torch.randn(16, 1, 28, 28, generator=torch.Generator().manual_seed(1)).to(dtype)
-    s1, s2 = CS.layer_svd(m.conv1), CS.layer_svd(m.conv2)
+    s1, s2 = conv_svd.layer_svd(m.conv1), conv_svd.layer_svd(m.conv2)
     with torch.no_grad():
         out = m.conv1(x)
-        assert float((CS.analytical_conv(x, m.conv1, s1) - out).abs().max()) / float(out.abs().max()) < tol
+        assert float((conv_svd.analytical_conv(x, m.conv1, s1) - out).abs().max()) / float(out.abs().max()) < tol
         h1 = m.pool(torch.relu(out))
         out2 = m.conv2(h1)
-        assert float((CS.analytical_conv(h1, m.conv2, s2) - out2).abs().max()) / float(out2.abs().max()) < tol
+        assert float((conv_svd.analytical_conv(h1, m.conv2, s2) - out2).abs().max()) / float(out2.abs().max()) < tol
         logits = m(x)
-        ana = CS.analytical_tinyconvnet(m, x, (s1, s2))
+        ana = conv_svd.analytical_tinyconvnet(m, x, (s1, s2))
         assert float((ana - logits).abs().max()) / float(logits.abs().max()) < tol
 
 
@@ -47,24 +47,24 @@ def test_bias_is_handled(net):
     conv = nn.Conv2d(2, 4, 3, bias=True).double()
     x = torch.randn(3, 2, 9, 9, dtype=torch.float64)
     with torch.no_grad():
-        assert torch.allclose(CS.analytical_conv(x, conv), conv(x), atol=1e-12)
-        assert torch.allclose(CS.analytical_conv(x, conv, relu=True), torch.relu(conv(x)), atol=1e-12)
+        assert torch.allclose(conv_svd.analytical_conv(x, conv), conv(x), atol=1e-12)
+        assert torch.allclose(conv_svd.analytical_conv(x, conv, relu=True), torch.relu(conv(x)), atol=1e-12)
 
 
 def test_relu_mask_counts_are_bounded_and_grow(net):
     x = torch.randn(50, 1, 28, 28, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    counts = CS.relu_mask_counts(net.conv1, x, [10, 100, 1000, 30000])
+    counts = conv_svd.relu_mask_counts(net.conv1, x, [10, 100, 1000, 30000])
     assert counts == sorted(counts) and counts[-1] <= 256 and counts[0] <= 10
     assert counts[-1] > counts[0]
 
 
 def test_truncated_weight_and_eigenfilters(net):
-    w2 = CS.truncated_weight(net.conv1, 2, dtype=torch.float64)
+    w2 = conv_svd.truncated_weight(net.conv1, 2, dtype=torch.float64)
     assert w2.shape == net.conv1.weight.shape
     assert torch.linalg.matrix_rank(w2.reshape(8, 9).double()) == 2
-    full = CS.truncated_weight(net.conv1, 8)
+    full = conv_svd.truncated_weight(net.conv1, 8)
     assert torch.allclose(full, net.conv1.weight.detach(), atol=1e-6)
-    ef = CS.eigenfilters(net.conv2)
+    ef = conv_svd.eigenfilters(net.conv2)
     assert ef.shape == (16, 8, 3, 3)
     v = ef.reshape(16, -1)
     assert torch.allclose(v @ v.T, torch.eye(16, dtype=v.dtype), atol=1e-12)
@@ -75,9 +75,9 @@ def test_truncated_weight_and_eigenfilters(net):
 
 def test_not_a_conv_layer(net):
     with pytest.raises(TypeError, match="expected a torch.nn.Conv2d layer, got Linear; pass e.g. model.conv1"):
-        CS.layer_svd(net.fc)
+        conv_svd.layer_svd(net.fc)
     with pytest.raises(TypeError, match="expected a TinyConvNet"):
-        CS.analytical_tinyconvnet(nn.Sequential(), torch.zeros(1, 1, 28, 28))
+        conv_svd.analytical_tinyconvnet(nn.Sequential(), torch.zeros(1, 1, 28, 28))
 
 
 @pytest.mark.parametrize(
@@ -92,26 +92,26 @@ def test_not_a_conv_layer(net):
 def test_unsupported_layer_options(kwargs, what):
     conv = nn.Conv2d(2, 4, 3, bias=False, **kwargs)
     with pytest.raises(ValueError, match=f"covers stride 1, no padding.*{what.replace('(', '.').replace(')', '.')}"):
-        CS.layer_svd(conv)
+        conv_svd.layer_svd(conv)
 
 
 def test_rank_above_the_matrix_rank(net):
     with pytest.raises(ValueError, match=r"between 1 and the weight matrix's rank 8 \(a 8 x 9 matrix\); got 9"):
-        CS.truncated_weight(net.conv1, 9)
+        conv_svd.truncated_weight(net.conv1, 9)
     with pytest.raises(ValueError, match="got 0"):
-        CS.truncated_weight(net.conv1, 0)
+        conv_svd.truncated_weight(net.conv1, 0)
     deficient = nn.Conv2d(1, 4, 3, bias=False)
     with torch.no_grad():
         deficient.weight.copy_(torch.ones(4, 1, 3, 3))  # rank one
     with pytest.raises(ValueError, match="rank 1"):
-        CS.truncated_weight(deficient, 2)
+        conv_svd.truncated_weight(deficient, 2)
 
 
 def test_wrong_input_shape(net):
     with pytest.raises(ValueError, match=r"input must be \(N, 8, H, W\) for this layer, got \(2, 1, 12, 12\)"):
-        CS.analytical_conv(torch.zeros(2, 1, 12, 12), net.conv2)
+        conv_svd.analytical_conv(torch.zeros(2, 1, 12, 12), net.conv2)
     with pytest.raises(ValueError, match="sample sizes must be between 1 and the"):
-        CS.relu_mask_counts(net.conv1, torch.zeros(1, 1, 28, 28), [10**6])
+        conv_svd.relu_mask_counts(net.conv1, torch.zeros(1, 1, 28, 28), [10**6])
 
 
 def test_zoo_settings(monkeypatch):
@@ -130,3 +130,54 @@ def test_zoo_trains_then_loads(real_data):
     assert (loaded1, loaded2) == (False, True) and len(train) == 2000
     assert h1.as_dict() == h2.as_dict()
     assert h1.test_acc[-1] > 0.5
+
+
+# ------------------------------------------------ the chapter's forward-pass check
+
+
+def test_forward_pass_errors_are_rounding_level_and_leave_the_model_alone(net):
+    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    svds = (conv_svd.layer_svd(net.conv1), conv_svd.layer_svd(net.conv2))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    errors = conv_svd.forward_pass_errors(net, x, svds)
+    assert set(errors["weights"]) == {"32", "64"}
+    assert all(len(w) == 2 for w in errors["weights"].values())
+    assert errors["weights"]["64"] == pytest.approx([svds[0]["error"], svds[1]["error"]])
+    assert set(errors["outputs"]) == {(o, t) for o in ("layer 1", "layer 2", "logits") for t in ("32", "64")}
+    for (_, tag), row in errors["outputs"].items():
+        assert set(row) == {"abs", "rel", "own"}
+        if tag == "64":
+            assert row["abs"] < 1e-12 and row["own"] == 0.0
+        else:
+            assert row["rel"] < 1e-5 and 0 < row["own"] < 1e-5
+    # the model keeps its dtype and weights; the same call gives the same numbers
+    assert next(net.parameters()).dtype == torch.float32
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert conv_svd.forward_pass_errors(net, x, svds) == errors
+    only64 = conv_svd.forward_pass_errors(net, x, svds, dtypes=(torch.float64,))
+    assert set(only64["weights"]) == {"64"} and only64["outputs"]["logits", "64"] == errors["outputs"]["logits", "64"]
+
+
+def test_forward_pass_table_has_a_row_per_output_and_dtype(net):
+    x = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(4))
+    errors = conv_svd.forward_pass_errors(net, x, (conv_svd.layer_svd(net.conv1), conv_svd.layer_svd(net.conv2)))
+    lines = conv_svd.forward_pass_table(errors).splitlines()
+    assert len(lines) == 1 + 6 and "max |analytical − PyTorch|" in lines[0]
+    assert lines[1].split()[:3] == ["layer", "1", "float32"] and lines[-1].split()[:2] == ["logits", "float64"]
+    with pytest.raises(TypeError, match="forward_pass_errors returns"):
+        conv_svd.forward_pass_table({"weights": {}})
+
+
+def test_forward_pass_errors_bad_input(net):
+    x = torch.zeros(1, 1, 28, 28)
+    svds = (conv_svd.layer_svd(net.conv1), conv_svd.layer_svd(net.conv2))
+    with pytest.raises(TypeError, match="expected a TinyConvNet"):
+        conv_svd.forward_pass_errors(nn.Linear(2, 2), x, svds)
+    with pytest.raises(
+        TypeError, match=r"svds must be the pair \(layer_svd\(model.conv1\), layer_svd\(model.conv2\)\)"
+    ):
+        conv_svd.forward_pass_errors(net, x, svds[0])
+    with pytest.raises(ValueError, match="dtypes must be among torch.float32 and torch.float64"):
+        conv_svd.forward_pass_errors(net, x, svds, dtypes=(torch.float16,))
+    with pytest.raises(ValueError, match="dtypes must be among"):
+        conv_svd.forward_pass_errors(net, x, svds, dtypes=())

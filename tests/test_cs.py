@@ -249,3 +249,81 @@ def test_measurements_view_shows_each_image_above_its_reconstruction():
     with pytest.raises(ValueError, match="no reconstruction from M = 30"):
         measurements_view(plt.figure(), 30, originals=originals, results=results)
     plt.close("all")
+
+
+# ------------------------------------------------- the chapter's experiments
+
+
+def test_chapter_images_are_in_the_unit_range_and_deterministic():
+    a, b = cs.chapter_images(32), cs.chapter_images(32)
+    assert list(a) == ["smooth", "textured", "brick"]
+    for name, img in a.items():
+        assert img.shape == (32, 32) and 0 <= img.min() and img.max() <= 1
+        assert np.array_equal(img, b[name])
+    assert a["smooth"].min() == 0 and a["smooth"].max() == 1  # rescaled to [0, 1]
+    with pytest.raises(ValueError, match="at most 128"):
+        cs.chapter_images(256)
+    with pytest.raises(TypeError, match="side must be an integer"):
+        cs.chapter_images(32.0)
+
+
+def test_energy_coefficients_counts_the_largest_dct_coefficients():
+    c = np.zeros((8, 8))
+    c[0, 0], c[1, 2], c[3, 3] = 3.0, 2.0, 1.0  # energies 9, 4, 1 of 14
+    img = cs.idct2(c)
+    assert cs.energy_coefficients(img, 9 / 14) == 1
+    assert cs.energy_coefficients(img, 0.9) == 2
+    assert cs.energy_coefficients(img, 1.0) == 3
+    with pytest.raises(ValueError, match="fraction must lie in"):
+        cs.energy_coefficients(img, 0)
+    with pytest.raises(ValueError, match="all zeros"):
+        cs.energy_coefficients(np.zeros((4, 4)))
+
+
+def test_iterations_to_reach():
+    assert cs.iterations_to_reach([5.0, 1.0, 0.1, 0.01], 0.1) == (3, True)
+    assert cs.iterations_to_reach([5.0, 1.0], 0.1) == (2, False)
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        cs.iterations_to_reach([], 0.1)
+
+
+def test_error_sweep_uses_one_matrix_per_m_and_matches_reconstruct():
+    images = {"a": np.random.default_rng(0).random((8, 8)), "b": np.random.default_rng(1).random((8, 8))}
+    sweep = cs.error_sweep(images, [16, 32], seed=3, iters=20)
+    assert list(sweep) == [("a", 16), ("a", 32), ("b", 16), ("b", 32)]
+    one = cs.reconstruct(images["b"], 32, seed=35, iters=20)
+    assert np.array_equal(sweep["b", 32]["x_hat"], one["x_hat"])
+    assert np.array_equal(sweep["a", 16]["phi"], sweep["b", 16]["phi"])
+    base = cs.error_sweep(images, [16, 32], seed=3, method="min-norm")
+    rows = cs.error_table(sweep, base, ["a"], [16, 32], report={"a": {16: (0.5, 0.25)}})
+    assert [(r["image"], r["M"]) for r in rows] == [("a", 16), ("a", 32)]
+    assert rows[0]["mse_report"] == 0.5 and np.isnan(rows[1]["mae_report"])
+    assert rows[1]["ratio"] == base["a", 32]["mse"] / sweep["a", 32]["mse"]
+    text = cs.format_error_table(rows).splitlines()
+    assert len(text) == 3 and text[0].startswith("image") and text[1].startswith("a")
+    with pytest.raises(ValueError, match="no reconstruction of 'a' from M = 64"):
+        cs.error_table(sweep, base, ["a"], [64])
+    with pytest.raises(TypeError, match="chooses 'phi'"):
+        cs.error_sweep(images, [16], phi=np.eye(16, 64))
+    with pytest.raises(TypeError, match="non-empty dict"):
+        cs.error_sweep([], [16])
+    assert set(cs.REPORT_ERRORS) == {"smooth", "textured"}
+
+
+def test_crossing_rho_is_the_lower_edge_of_the_first_failing_cell():
+    rhos = (np.arange(4) + 0.5) / 4
+    prob = np.array([[1.0, 1.0], [0.9, 0.6], [0.2, 0.6], [0.0, 0.5]])
+    assert cs.crossing_rho(prob, rhos, 0.25) == [0.5, 1.0]
+    with pytest.raises(ValueError, match=r"prob must be \(len\(rhos\)"):
+        cs.crossing_rho(prob[:2], rhos, 0.25)
+
+
+def test_jl_sweep_matches_pairwise_distortion():
+    x = np.random.default_rng(0).standard_normal((30, 50))
+    sweep = cs.jl_sweep(x, [5, 40], seed=2)
+    assert sweep["M"] == [5, 40] and len(sweep["worst"]) == 2
+    dev = np.abs(cs.pairwise_distortion(x, 40, seed=2) ** 2 - 1)
+    assert sweep["worst"][1] == dev.max() and sweep["q99"][1] <= sweep["worst"][1]
+    assert np.isinf(sweep["bound"][0]) and sweep["bound"][1] == cs.jl_epsilon(30, 40)
+    with pytest.raises(ValueError, match="at least one projected dimension"):
+        cs.jl_sweep(x, [])

@@ -372,3 +372,47 @@ def test_split_held_out_is_disjoint_stratified_and_complete():
         split_held_out(data, 100)
     with pytest.raises(TypeError, match="ImageData"):
         split_held_out((images, labels), 10)
+
+
+def test_split_and_balance_summaries(fake_root):
+    splits = {
+        (name, split): helpers.load(name, split) for name in ("mnist", "fashion-mnist") for split in ("train", "test")
+    }
+    table = data.split_summary(splits).splitlines()
+    assert len(table) == 1 + 4 and table[0].split()[:3] == ["dataset", "split", "examples"]
+    assert table[1].split()[:3] == ["MNIST", "train", "60"] and "(1, 28, 28)" in table[1]
+    assert table[4].startswith("Fashion-MNIST") and " 30 " in table[4]
+    balance = data.class_balance_summary(splits).splitlines()
+    assert len(balance) == 4
+    assert balance[0].split()[-1] == "1.000"  # the fake data is balanced
+
+
+def test_summaries_refuse_what_is_not_image_data(fake_root):
+    with pytest.raises(TypeError, match="non-empty dict"):
+        data.split_summary({})
+    with pytest.raises(TypeError, match="must be an ImageData"):
+        data.class_balance_summary({"mnist": np.zeros(3)})
+
+
+def test_channel_stats_match_torch():
+    x = torch.rand(6, 3, 4, 5)
+    mean, std = data.channel_stats(x)
+    assert len(mean) == len(std) == 3
+    assert np.allclose(mean, [float(x[:, c].mean()) for c in range(3)], atol=1e-6)
+    assert np.allclose(std, [float(x[:, c].std()) for c in range(3)], atol=1e-6)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        data.channel_stats(torch.rand(3, 4, 5))
+
+
+def test_weighted_channel_sum_is_the_weighted_sum():
+    x = torch.rand(5, 3, 4, 4)
+    w = [0.2989, 0.587, 0.114]
+    got = data.weighted_channel_sum(x, w)
+    assert got.shape == (5, 1, 4, 4)
+    assert torch.allclose(got, (x * torch.tensor(w).view(1, 3, 1, 1)).sum(1, keepdim=True), atol=1e-6)
+    assert (got - data.to_grayscale(x)).abs().max() < 1e-6  # torchvision's luma, typed out
+    assert torch.equal(data.weighted_channel_sum(x, w), got)  # deterministic
+    with pytest.raises(ValueError, match="one weight per channel"):
+        data.weighted_channel_sum(x, [0.5, 0.5])
+    with pytest.raises(ValueError, match="floating-point"):
+        data.weighted_channel_sum(x.to(torch.uint8), w)

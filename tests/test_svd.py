@@ -247,3 +247,72 @@ def test_component_view_draws_every_component_of_both_layers():
         with pytest.raises(ValueError):
             component_view(plt.figure(), bad, model=model, svd1=svd1, svd2=svd2, digit=digit)
     plt.close("all")
+
+
+# ------------------------------------------- chapter helpers: images, sweeps, features
+
+
+def test_bundled_image_gray_colour_and_half():
+    cam = svd.bundled_image("camera", gray=True)
+    assert cam.shape == (512, 512) and cam.dtype == np.float64
+    assert 0 <= cam.min() and cam.max() <= 1
+    half = svd.bundled_image("camera", gray=True, half=True)
+    assert half.shape == (256, 256)
+    colour = svd.bundled_image("astronaut", gray=False, half=True)
+    assert colour.shape == (256, 256, 3) and 0 <= colour.min() and colour.max() <= 1
+    assert svd.bundled_image("astronaut", gray=True).ndim == 2
+
+
+@pytest.mark.parametrize("name", ["no_such_image", "_private", 3, "data_dir"])
+def test_bundled_image_refuses_unknown_names(name):
+    with pytest.raises(ValueError, match="bundled images"):
+        svd.bundled_image(name, gray=True)
+
+
+def test_truncation_sweep_meets_eckart_young():
+    img = np.clip(random_low_rank(40, 30, 5, noise=0.05) / 10 + 0.5, 0, 1)
+    ks = [1, 2, 5, 10, 30]
+    sweep = svd.truncation_sweep(img, ks)
+    assert set(sweep) == {"ks", "rel_err", "predicted", "psnr", "ratio"}
+    assert all(sweep[key].shape == (len(ks),) for key in sweep)
+    assert np.abs(sweep["rel_err"] - sweep["predicted"]).max() < 1e-10
+    assert sweep["rel_err"][-1] < 1e-12  # full rank: exact
+    assert np.all(np.diff(sweep["rel_err"]) <= 1e-12)  # more terms, never worse
+    assert sweep["ratio"][0] == pytest.approx(40 * 30 / (1 * (40 + 30 + 1)))
+    s = np.linalg.svd(img, compute_uv=False)
+    again = svd.truncation_sweep(img, ks, s=s)
+    assert all(np.array_equal(again[key], sweep[key]) for key in sweep)
+
+
+def test_truncation_sweep_bad_input():
+    img = RNG.random((10, 8))
+    with pytest.raises(ValueError, match="between 1 and min"):
+        svd.truncation_sweep(img, [0, 3])
+    with pytest.raises(ValueError, match="empty"):
+        svd.truncation_sweep(img, [])
+    with pytest.raises(ValueError, match="8 singular values"):
+        svd.truncation_sweep(img, [1], s=np.ones(5))
+
+
+def test_nearest_centroid_accuracies_on_separable_data():
+    rng = np.random.default_rng(0)
+    centres = np.array([[5.0, 0, 0], [-5.0, 0, 0]])
+    y, yt = np.arange(200) % 2, np.arange(100) % 2
+    x = centres[y] + rng.standard_normal((200, 3))
+    xt = centres[yt] + rng.standard_normal((100, 3))
+    acc = svd.nearest_centroid_accuracies(x, y, xt, yt, [1, 3])
+    assert len(acc) == 2 and all(isinstance(a, float) for a in acc)
+    assert acc[0] > 0.95 and acc[1] > 0.95  # the first column separates the classes
+    # noise in the first column only: the classes are then told apart by nothing
+    assert svd.nearest_centroid_accuracies(x[:, 1:], y, xt[:, 1:], yt, [2])[0] < 0.8
+    assert svd.nearest_centroid_accuracies(x, y, xt, yt, [1, 3]) == acc  # deterministic
+
+
+def test_nearest_centroid_accuracies_bad_input():
+    x, y = RNG.random((20, 4)), np.arange(20) % 2
+    with pytest.raises(ValueError, match="between 1 and the 4 columns"):
+        svd.nearest_centroid_accuracies(x, y, x, y, [5])
+    with pytest.raises(ValueError, match="same number of columns"):
+        svd.nearest_centroid_accuracies(x, y, x[:, :3], y, [1])
+    with pytest.raises(ValueError, match="one label per row"):
+        svd.nearest_centroid_accuracies(x, y[:10], x, y, [1])
