@@ -22,8 +22,9 @@ run_part() {
 }
 
 run_part "lint (ruff check + format)" bash -c "\"$BIN/ruff\" check . && \"$BIN/ruff\" format --check ."
-# issue 19's lesson targets, printed (not yet enforced: add --check once every chapter meets them)
-run_part "lesson stats (printed)" "$BIN/python" tools/lesson_stats.py
+# issue 19's lesson targets, enforced: every chapter's median code cell <= 8
+# lines and no notebook function reading notebook globals
+run_part "lesson stats (--check)" "$BIN/python" tools/lesson_stats.py --check
 run_part "unit tests" "$BIN/python" -m pytest tests --ignore=tests/browser --ignore=tests/lab
 # One execution per chapter: nbval runs each chapter (a failing cell is
 # reported with its notebook, cell number, code and traceback) and
