@@ -1,7 +1,10 @@
 """Every convolutional layer is an SVD: the analysis of trained conv layers.
 
 Introduced in the chapter "Every convolutional layer is an SVD"; the low-rank
-compression chapter reuses :func:`layer_svd` and :func:`truncated_weight`.
+compression chapter reuses the one Conv2d validator :func:`check_conv`, the
+weight → matrix reshape :func:`weight_matrix` and its inverse
+:func:`weight_from_matrix`, and the truncated-SVD plumbing :func:`weight_svd`
+and :func:`rank_k` (the rank and energy rules come from :mod:`helpers.svd`).
 
 A convolution with C_in input channels, C_out filters of size kh x kw, stride
 1, no padding and no dilation is a matrix W (C_out x C_in·kh·kw) applied to
@@ -18,13 +21,17 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import torch
 from torch import nn
+
+from .svd import check_rank
 
 __all__ = [
     "check_conv",
     "weight_matrix",
+    "weight_from_matrix",
+    "weight_svd",
+    "rank_k",
     "layer_svd",
     "analytical_conv",
     "analytical_tinyconvnet",
@@ -37,32 +44,100 @@ __all__ = [
 ]
 
 
-def check_conv(conv) -> nn.Conv2d:
-    """Refuse what the patch-matrix analysis does not cover, with the reason and the fix."""
+def check_conv(conv, *, patches: bool = True) -> nn.Conv2d:
+    """Refuse the Conv2d layers an analysis does not cover, with the reason and the fix.
+
+    The book's one Conv2d validator. Every analysis needs groups=1 and no
+    dilation (one matrix W, contiguous patches).
+
+    Parameters
+    ----------
+    conv : torch.nn.Conv2d
+    patches : bool
+        ``True`` (this chapter's patch-matrix analysis, :func:`patches`,
+        :func:`analytical_conv`): also stride 1 and no padding. ``False``
+        (the factorizations of the chapter "Low-rank compression"): any
+        stride and numeric zero padding, but no ``padding="same"`` and no
+        padding mode other than ``"zeros"``.
+
+    Raises
+    ------
+    TypeError
+        If ``conv`` is not a ``torch.nn.Conv2d``.
+    ValueError
+        If the layer has a setting the analysis does not cover.
+    """
     if not isinstance(conv, nn.Conv2d):
         raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}; pass e.g. model.conv1.")
     unsupported = []
-    if tuple(conv.stride) != (1, 1):
+    if patches and tuple(conv.stride) != (1, 1):
         unsupported.append(f"stride={tuple(conv.stride)}")
-    if conv.padding not in ((0, 0), "valid"):
+    if patches and conv.padding not in ((0, 0), "valid"):
         unsupported.append(f"padding={conv.padding}")
     if tuple(conv.dilation) != (1, 1):
         unsupported.append(f"dilation={tuple(conv.dilation)}")
     if conv.groups != 1:
         unsupported.append(f"groups={conv.groups}")
-    if unsupported:
+    if not patches and isinstance(conv.padding, str) and conv.padding != "valid":
+        unsupported.append(f"padding={conv.padding!r}")
+    if not patches and conv.padding_mode != "zeros":
+        unsupported.append(f"padding_mode={conv.padding_mode!r}")
+    if unsupported and patches:
         raise ValueError(
             f"this analysis covers stride 1, no padding, no dilation and groups=1; the layer has "
             f"{', '.join(unsupported)}. (Padding and stride change which patches exist, not W: "
             "apply F.pad/slicing to the input or output yourself and use weight_matrix().)"
         )
+    if unsupported:
+        raise ValueError(
+            f"the low-rank factorization covers ordinary convolutions (groups=1, no dilation, numeric "
+            f"zero padding); this layer has {', '.join(unsupported)}. A grouped convolution is one matrix "
+            "per group: factorize each group's weights separately."
+        )
     return conv
 
 
-def weight_matrix(conv: nn.Conv2d, dtype=torch.float64) -> torch.Tensor:
-    """The layer as a C_out x (C_in·kh·kw) matrix, in ``unfold``'s column order."""
-    check_conv(conv)
-    return conv.weight.detach().to(dtype).reshape(conv.out_channels, -1)
+def weight_matrix(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True, device=None) -> torch.Tensor:
+    """The layer as a C_out x (C_in·kh·kw) matrix, in ``unfold``'s column order.
+
+    The book's one conv weight → matrix reshape; :func:`weight_from_matrix`
+    is its inverse. ``patches`` is passed to :func:`check_conv`. The matrix
+    stays on the layer's device unless ``device`` is given.
+    """
+    check_conv(conv, patches=patches)
+    w = conv.weight.detach().to(dtype).reshape(conv.out_channels, -1)
+    return w if device is None else w.to(device)
+
+
+def weight_from_matrix(matrix: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
+    """The inverse of :func:`weight_matrix`: rows of a (r x C_in·kh·kw) matrix as r filters (r, C_in, kh, kw).
+
+    With r = C_out this is a weight for ``conv``; with the rows of Vᵀ it gives
+    the eigenfilters, or the first convolution of a factorized layer.
+    """
+    per_filter = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+    if matrix.dim() != 2 or matrix.shape[1] != per_filter:
+        raise ValueError(
+            f"expected a matrix with C_in·kh·kw = {per_filter} columns for this layer, got shape {tuple(matrix.shape)}."
+        )
+    return matrix.reshape(-1, conv.in_channels, *conv.kernel_size)
+
+
+def weight_svd(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True, device=None):
+    """``(W, U, S, Vt)``: the layer's weight matrix and its thin SVD W = U diag(S) Vt, in ``dtype``.
+
+    The book's one truncated-SVD plumbing for conv layers, with
+    :func:`rank_k` and :func:`weight_from_matrix`; ``patches`` and ``device``
+    as in :func:`weight_matrix`.
+    """
+    w = weight_matrix(conv, dtype, patches=patches, device=device)
+    u, s, vt = torch.linalg.svd(w, full_matrices=False)
+    return w, u, s, vt
+
+
+def rank_k(u: torch.Tensor, s: torch.Tensor, vt: torch.Tensor, k: int) -> torch.Tensor:
+    """The truncated SVD U_k Σ_k V_kᵀ from thin SVD factors (k = len(s) gives back W)."""
+    return (u[:, :k] * s[:k]) @ vt[:k]
 
 
 def layer_svd(conv: nn.Conv2d, dtype=torch.float64) -> dict:
@@ -75,9 +150,8 @@ def layer_svd(conv: nn.Conv2d, dtype=torch.float64) -> dict:
         r = min(C_out, C_in·kh·kw), and the reconstruction error
         ``max|W − UΣVᵀ|``.
     """
-    w = weight_matrix(conv, dtype)
-    u, s, vt = torch.linalg.svd(w, full_matrices=False)
-    err = float((u @ torch.diag(s) @ vt - w).abs().max())
+    w, u, s, vt = weight_svd(conv, dtype)
+    err = float((rank_k(u, s, vt, len(s)) - w).abs().max())
     return {"W": w, "U": u, "S": s, "Vt": vt, "error": err}
 
 
@@ -161,19 +235,14 @@ def truncated_weight(conv: nn.Conv2d, k: int, dtype=torch.float32) -> torch.Tens
     """The conv weight with W replaced by its best rank-k approximation (same shape as conv.weight)."""
     svd = layer_svd(conv)
     rank = int((svd["S"] > svd["S"][0] * max(svd["W"].shape) * torch.finfo(torch.float64).eps).sum())
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= rank:
-        raise ValueError(
-            f"rank k must be an integer between 1 and the weight matrix's rank {rank} "
-            f"(a {svd['W'].shape[0]} x {svd['W'].shape[1]} matrix); got {k!r}."
-        )
-    wk = svd["U"][:, :k] @ torch.diag(svd["S"][:k]) @ svd["Vt"][:k]
-    return wk.reshape(conv.weight.shape).to(dtype)
+    m, n = svd["W"].shape
+    k = check_rank(k, rank, f"the weight matrix's rank (a {m} x {n} matrix)")
+    return weight_from_matrix(rank_k(svd["U"], svd["S"], svd["Vt"], k), conv).to(dtype)
 
 
 def eigenfilters(conv: nn.Conv2d) -> torch.Tensor:
     """Rows of Vᵀ reshaped as filters: (r, C_in, kh, kw)."""
-    svd = layer_svd(conv)
-    return svd["Vt"].reshape(-1, conv.in_channels, *conv.kernel_size)
+    return weight_from_matrix(layer_svd(conv)["Vt"], conv)
 
 
 #: The dtypes :func:`forward_pass_errors` compares, by the tag its results use.
@@ -233,7 +302,11 @@ def forward_pass_errors(model, x: torch.Tensor, svds: tuple, dtypes=(torch.float
         m = copy.deepcopy(model).to(dtype).eval()
         xd = x.to(dtype)
         out["weights"][tag] = [
-            float((s["U"].to(dtype) @ torch.diag(s["S"].to(dtype)) @ s["Vt"].to(dtype) - s["W"].to(dtype)).abs().max())
+            float(
+                (rank_k(s["U"].to(dtype), s["S"].to(dtype), s["Vt"].to(dtype), len(s["S"])) - s["W"].to(dtype))
+                .abs()
+                .max()
+            )
             for s in (svd1, svd2)
         ]
         with torch.no_grad():

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import fft, optimize, stats
 
+from .svd import positive_int, rank_for_energy
+
 __all__ = [
     "REPORT_ERRORS",
     "chapter_images",
@@ -67,14 +69,6 @@ def _finite(a, name: str) -> np.ndarray:
     return arr
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}.")
-    return int(value)
-
-
 def dct2(x: np.ndarray) -> np.ndarray:
     """Orthonormal 2-D DCT-II (``scipy.fft.dctn`` with ``norm="ortho"``)."""
     return fft.dctn(x, norm="ortho")
@@ -96,7 +90,7 @@ def measurement_matrix(m: int, n: int, ensemble: str = "gaussian", seed: int = 0
     ValueError
         If M or N is not positive, or the ensemble is unknown.
     """
-    m, n = _positive_int(m, "number of measurements M"), _positive_int(n, "signal length N")
+    m, n = positive_int(m, "number of measurements M"), positive_int(n, "signal length N")
     rng = np.random.default_rng(seed)
     if ensemble == "gaussian":
         return rng.standard_normal((m, n)) / np.sqrt(m)
@@ -167,7 +161,7 @@ def _prox_grad(
     record: bool,
 ) -> SolverResult:
     y = _finite(y, "measurements y")
-    iters = _positive_int(iters, "number of iterations")
+    iters = positive_int(iters, "number of iterations")
     if not (np.isfinite(lam) and lam >= 0):
         raise ValueError(f"λ must be a finite number >= 0, got {lam}.")
     if not (np.isfinite(lipschitz) and lipschitz > 0):
@@ -265,7 +259,7 @@ def reconstruct(
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
     n = image.size
-    m = _positive_int(m, "number of measurements M")
+    m = positive_int(m, "number of measurements M")
     if m > n:
         raise ValueError(f"M = {m} measurements exceed the N = {n} pixels; use M <= {n}.")
     if phi is None:
@@ -307,7 +301,7 @@ def basis_pursuit(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol: float = 1e-4) -> float:
     """Fraction of ``trials`` in which basis pursuit recovers a random k-sparse x from M Gaussian measurements."""
-    n, m, trials = _positive_int(n, "N"), _positive_int(m, "M"), _positive_int(trials, "trials")
+    n, m, trials = positive_int(n, "N"), positive_int(m, "M"), positive_int(trials, "trials")
     if m > n:
         raise ValueError(f"M = {m} exceeds N = {n}; the phase transition is defined for M <= N.")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
@@ -338,7 +332,7 @@ def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int
     core, so the columns are shared out over ``workers`` processes (default:
     one per CPU core; ``1`` runs them here, one after the other).
     """
-    n, trials = _positive_int(n, "N"), _positive_int(trials, "trials")
+    n, trials = positive_int(n, "N"), positive_int(trials, "trials")
     deltas, rhos = np.asarray(deltas, dtype=float), np.asarray(rhos, dtype=float)
     for name, v in (("deltas", deltas), ("rhos", rhos)):
         if v.ndim != 1 or v.size == 0 or not np.all((v > 0) & (v <= 1)):
@@ -347,7 +341,7 @@ def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int
         import os
 
         workers = os.cpu_count() or 1
-    workers = min(_positive_int(workers, "workers"), deltas.size)
+    workers = min(positive_int(workers, "workers"), deltas.size)
     jobs = []
     for i, d in enumerate(deltas):
         m = max(1, int(round(d * n)))
@@ -453,7 +447,7 @@ def jl_epsilon(n_samples: int, m: int) -> float:
     """
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
 
-    n_samples, m = _positive_int(n_samples, "n_samples"), _positive_int(m, "M")
+    n_samples, m = positive_int(n_samples, "n_samples"), positive_int(m, "M")
     if johnson_lindenstrauss_min_dim(n_samples, eps=0.999999) > m:
         return float("inf")
     return float(optimize.brentq(lambda e: johnson_lindenstrauss_min_dim(n_samples, eps=e) - m, 1e-6, 0.999999))
@@ -503,7 +497,7 @@ def chapter_images(side: int = 64) -> dict:
     """
     import skimage
 
-    side = _positive_int(side, "side")
+    side = positive_int(side, "side")
     if side > 128:
         raise ValueError(f"side must be at most 128 (grass() is 512 pixels wide), got {side}.")
     u = np.linspace(0, 1, side)
@@ -531,10 +525,10 @@ def energy_coefficients(image: np.ndarray, fraction: float = 0.999) -> int:
         raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must lie in (0, 1], got {fraction}.")
-    c2 = np.sort(dct2(image).ravel() ** 2)[::-1]
-    if c2.sum() == 0:
+    magnitudes = np.sort(np.abs(dct2(image).ravel()))[::-1]
+    if not magnitudes.any():
         raise ValueError("the image is all zeros: it has no energy to count.")
-    return int(np.searchsorted(np.cumsum(c2) / c2.sum(), fraction) + 1)
+    return rank_for_energy(magnitudes, fraction)
 
 
 def iterations_to_reach(gap, target: float) -> tuple[int, bool]:

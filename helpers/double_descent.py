@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .svd import positive_int
+
 __all__ = [
     "random_relu_features",
     "tuned_ridge_curve",
@@ -31,14 +33,6 @@ __all__ = [
     "largest_rise",
     "train_width_sweep",
 ]
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}.")
-    return int(value)
 
 
 def _check_ridge(lam) -> float:
@@ -56,7 +50,7 @@ def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.n
     if x.ndim != 2:
         raise ValueError(f"inputs must be an (n, d) array, got shape {x.shape}.")
     if weights is None:
-        width = _positive_int(width, "width N")
+        width = positive_int(width, "width N")
         weights = np.random.default_rng(seed).standard_normal((x.shape[1], width))
     elif weights.shape[0] != x.shape[1]:
         raise ValueError(f"weights have {weights.shape[0]} rows but inputs have {x.shape[1]} features.")
@@ -143,7 +137,7 @@ def tuned_ridge_curve(
     dict of arrays indexed [seed, width]: ``lam`` (the chosen λ), ``test_mse``,
     ``test_err``; and [seed, width, ridge]: ``val_mse``.
     """
-    widths = [_positive_int(w, "width N") for w in widths]
+    widths = [positive_int(w, "width N") for w in widths]
     ridges = [_check_ridge(r) for r in ridges]
     if not ridges:
         raise ValueError("give at least one ridge strength λ to choose from.")
@@ -184,7 +178,7 @@ def sweep_widths(
     ``norm`` (‖β‖_F); and [seed, width]: ``sigma_min``; plus ``spectra``
     {(seed, width): singular values}.
     """
-    widths = [_positive_int(w, "width N") for w in widths]
+    widths = [positive_int(w, "width N") for w in widths]
     ridges = [_check_ridge(r) for r in ridges]
     for nf in noises:
         if not isinstance(nf, (int, float, np.floating)) or not 0 <= nf <= 1:
@@ -241,8 +235,8 @@ def log_widths(n: int, count: int, *, down: float = 20, up: float = 10) -> list[
     list may hold fewer than ``count + 1`` values; it is sorted and has no
     repeats, and every width is at least 1.
     """
-    n = _positive_int(n, "number of training examples n")
-    count = _positive_int(count, "count of widths")
+    n = positive_int(n, "number of training examples n")
+    count = positive_int(count, "count of widths")
     if not (down > 0 and up > 0 and up * down > 1):
         raise ValueError(
             f"the widths run from n/down to up·n: need down > 0, up > 0 and up·down > 1 "
@@ -310,7 +304,7 @@ def train_width_sweep(
     from .models import TinyConvNet, count_parameters
     from .train import evaluate, fit
 
-    widths = [_positive_int(w, "width") for w in widths]
+    widths = [positive_int(w, "width") for w in widths]
     if not widths:
         raise ValueError("give at least one width to train.")
     if len(labels) != len(images):

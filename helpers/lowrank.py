@@ -42,7 +42,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from .conv_svd import check_conv, rank_k, weight_from_matrix, weight_matrix, weight_svd
 from .models import probe_forward, replace_submodule
+from .svd import check_rank, eckart_young_error, energy, rank_for_energy
 
 __all__ = [
     "conv_layers",
@@ -79,25 +81,12 @@ __all__ = [
 
 
 def check_factorizable(conv) -> nn.Conv2d:
-    """Refuse layers the factorizations do not cover (groups, dilation), saying why."""
-    if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}.")
-    problems = []
-    if conv.groups != 1:
-        problems.append(f"groups={conv.groups}")
-    if tuple(conv.dilation) != (1, 1):
-        problems.append(f"dilation={tuple(conv.dilation)}")
-    if isinstance(conv.padding, str) and conv.padding != "valid":
-        problems.append(f"padding={conv.padding!r}")
-    if conv.padding_mode != "zeros":
-        problems.append(f"padding_mode={conv.padding_mode!r}")
-    if problems:
-        raise ValueError(
-            f"the low-rank factorization covers ordinary convolutions (groups=1, no dilation, numeric "
-            f"zero padding); this layer has {', '.join(problems)}. A grouped convolution is one matrix "
-            "per group: factorize each group's weights separately."
-        )
-    return conv
+    """Refuse layers the factorizations do not cover (groups, dilation, padding modes), saying why.
+
+    :func:`helpers.conv_svd.check_conv` with ``patches=False``: any stride
+    and numeric zero padding are fine here.
+    """
+    return check_conv(conv, patches=False)
 
 
 def conv_layers(model: nn.Module) -> dict[str, nn.Conv2d]:
@@ -110,54 +99,46 @@ def conv_layers(model: nn.Module) -> dict[str, nn.Conv2d]:
     return layers
 
 
-def _matrix(conv: nn.Conv2d) -> torch.Tensor:
-    return conv.weight.detach().reshape(conv.out_channels, -1).double().cpu()
-
-
 def singular_values(conv: nn.Conv2d) -> torch.Tensor:
     """Singular values (float64, descending) of the layer's weight matrix."""
-    return torch.linalg.svdvals(_matrix(check_factorizable(conv)))
+    return torch.linalg.svdvals(weight_matrix(conv, patches=False, device="cpu"))
 
 
 def _check_rank(k, r: int, what: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= r:
-        raise ValueError(f"rank k must be an integer from 1 to {r}, the full rank of {what}; got {k!r}.")
-    return int(k)
+    return check_rank(k, r, f"the full rank of {what}")
 
 
 def relative_errors(conv: nn.Conv2d) -> np.ndarray:
     """‖W − W_k‖_F / ‖W‖_F for k = 1 … r, computed by truncating and measuring (not by formula)."""
-    u, s, vt = _svd(conv)
-    w = _matrix(conv)
+    w, u, s, vt = _svd(conv)
     norm = torch.linalg.norm(w)
-    return np.array([float(torch.linalg.norm(w - (u[:, :k] * s[:k]) @ vt[:k]) / norm) for k in range(1, len(s) + 1)])
+    return np.array([float(torch.linalg.norm(w - rank_k(u, s, vt, k)) / norm) for k in range(1, len(s) + 1)])
 
 
 def _svd(conv: nn.Conv2d):
-    check_factorizable(conv)
-    return torch.linalg.svd(_matrix(conv), full_matrices=False)
+    """``(W, U, S, Vt)`` in float64 on the CPU."""
+    return weight_svd(conv, patches=False, device="cpu")
 
 
 def truncate_conv(conv: nn.Conv2d, k: int) -> nn.Conv2d:
     """A copy of ``conv`` whose weight is the rank-k truncation W_k (same shape, same cost)."""
-    u, s, vt = _svd(conv)
+    _, u, s, vt = _svd(conv)
     k = _check_rank(k, len(s), f"this {conv.out_channels} x {vt.shape[1]} weight matrix")
     new = copy.deepcopy(conv)
-    wk = (u[:, :k] * s[:k]) @ vt[:k]
     with torch.no_grad():
-        new.weight.copy_(wk.reshape(conv.weight.shape).to(conv.weight.dtype))
+        new.weight.copy_(weight_from_matrix(rank_k(u, s, vt, k), conv).to(conv.weight.dtype))
     return new
 
 
 def factorize_conv(conv: nn.Conv2d, k: int) -> nn.Sequential:
     """W_k as two convolutions: k filters (rows of V_kᵀ), then a 1x1 convolution U_k Σ_k (+ bias)."""
-    u, s, vt = _svd(conv)
+    _, u, s, vt = _svd(conv)
     k = _check_rank(k, len(s), f"this {conv.out_channels} x {vt.shape[1]} weight matrix")
     dev, dtype = conv.weight.device, conv.weight.dtype
     first = nn.Conv2d(conv.in_channels, k, conv.kernel_size, stride=conv.stride, padding=conv.padding, bias=False)
     second = nn.Conv2d(k, conv.out_channels, 1, bias=conv.bias is not None)
     with torch.no_grad():
-        first.weight.copy_(vt[:k].reshape(k, conv.in_channels, *conv.kernel_size))
+        first.weight.copy_(weight_from_matrix(vt[:k], conv))
         second.weight.copy_((u[:, :k] * s[:k]).reshape(conv.out_channels, k, 1, 1))
         if conv.bias is not None:
             second.bias.copy_(conv.bias.detach())
@@ -263,9 +244,7 @@ def ranks_for_energy(model: nn.Module, threshold: float) -> dict[str, int]:
         raise ValueError(f"threshold must be an energy fraction in (0, 1], got {threshold!r}.")
     out = {}
     for name, conv in conv_layers(model).items():
-        s2 = singular_values(conv) ** 2
-        frac = torch.cumsum(s2, 0) / s2.sum()
-        out[name] = int(min(int((frac < threshold - 1e-12).sum()) + 1, len(s2)))
+        out[name] = rank_for_energy(singular_values(conv).numpy(), threshold)
     return out
 
 
@@ -327,12 +306,12 @@ def eckart_young_curves(conv: nn.Conv2d) -> dict:
         ``"energy"`` (Σ_{i≤k} σᵢ²/‖W‖_F²), each an array of length r.
     """
     s = singular_values(conv).numpy()
-    total = np.sum(s**2)
+    norm = np.sqrt(np.sum(s**2))
     return {
         "k": np.arange(1, len(s) + 1),
         "measured": relative_errors(conv),
-        "formula": np.sqrt([np.sum(s[k:] ** 2) for k in range(1, len(s) + 1)]) / np.sqrt(total),
-        "energy": np.cumsum(s**2) / total,
+        "formula": np.array([eckart_young_error(s, k) for k in range(1, len(s) + 1)]) / norm,
+        "energy": energy(s),
     }
 
 

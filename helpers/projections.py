@@ -35,6 +35,7 @@ import torch
 from .cs import measurement_matrix
 from .data import ImageData
 from .models import MLP, ReportCNN, count_macs, count_parameters
+from .svd import energy, positive_int
 from .train import CVResult, cross_validate, evaluate, fit
 
 __all__ = [
@@ -54,10 +55,8 @@ __all__ = [
 
 
 def _check_dims(m, d) -> tuple[int, int]:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"the input dimension D must be a positive integer, got {d!r}.")
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise ValueError(f"the projected dimension M must be a positive integer, got {m!r}.")
+    d = positive_int(d, "the input dimension D")
+    m = positive_int(m, "the projected dimension M")
     if m > d:
         raise ValueError(
             f"M={m} is larger than the {d} pixels of an image: a projection is meant to reduce the "
@@ -192,8 +191,7 @@ def pca_projection(train, m: int, *, whiten: bool = True) -> tuple[Projection, n
         )
     centre = x.mean(0)
     _, s, vt = torch.linalg.svd(x - centre, full_matrices=False)
-    energy = (s**2).numpy()
-    explained = np.cumsum(energy) / energy.sum()
+    explained = energy(s.numpy())
     if whiten:
         std = s[:m] / np.sqrt(n - 1)
         if (std <= 1e-12 * s[0]).any():
@@ -497,9 +495,7 @@ def epochs_for(settings: dict, n: int, min_steps: int) -> int:
         If ``n`` or ``min_steps`` is not a positive integer, or ``settings``
         lacks ``epochs`` or ``batch_size``.
     """
-    for name, value in (("n", n), ("min_steps", min_steps)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    n, min_steps = positive_int(n, "n"), positive_int(min_steps, "min_steps")
     missing = [key for key in ("epochs", "batch_size") if key not in settings]
     if missing:
         raise ValueError(f"settings lacks {missing}; give the fit settings with epochs and batch_size.")

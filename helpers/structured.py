@@ -23,6 +23,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .svd import eckart_young_error
+
 __all__ = [
     "mat",
     "vec",
@@ -454,7 +456,7 @@ def best_separable(theta) -> tuple[np.ndarray, np.ndarray, float]:
     theta = _stencil2d(theta)
     u, s, vt = np.linalg.svd(theta)
     a, b = u[:, 0] * np.sqrt(s[0]), vt[0] * np.sqrt(s[0])
-    err = float(np.sqrt(np.sum(s[1:] ** 2)) / np.sqrt(np.sum(s**2))) if s[0] > 0 else 0.0
+    err = eckart_young_error(s, 1) / float(np.sqrt(np.sum(s**2))) if s[0] > 0 else 0.0
     return a, b, err
 
 

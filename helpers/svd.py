@@ -31,6 +31,8 @@ __all__ = [
     "bundled_image",
     "truncation_sweep",
     "nearest_centroid_accuracies",
+    "check_rank",
+    "positive_int",
 ]
 
 
@@ -48,13 +50,51 @@ def _matrix(a, name: str = "A", allow_colour: bool = False) -> np.ndarray:
     return arr
 
 
-def _rank(k, m: int, n: int) -> int:
+def check_rank(k, top: int, what: str) -> int:
+    """``k`` as an ``int`` if it is a rank from 1 to ``top``; the book's one rank validator.
+
+    Used by :func:`low_rank` here, by ``helpers.conv_svd.truncated_weight``
+    and by the factorizations of ``helpers.lowrank``. ``what`` says where
+    ``top`` comes from (e.g. "the full rank of this 8 x 9 weight matrix") and
+    goes into the message.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer (``bool`` included).
+    ValueError
+        If ``k`` is outside 1 … ``top``.
+    """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"rank k must be an integer, not {k!r}.")
-    top = min(m, n)
+        raise TypeError(f"rank k must be an integer from 1 to {top} ({what}), not {k!r}.")
     if not 1 <= k <= top:
-        raise ValueError(f"rank k must be between 1 and min(m, n) = {top} for a {m}x{n} matrix; got {k}.")
+        raise ValueError(f"rank k must be an integer from 1 to {top}, {what}; got {k}.")
     return int(k)
+
+
+def positive_int(value, name: str) -> int:
+    """``value`` as an ``int`` if it is an integer of at least 1; the book's one such validator.
+
+    ``name`` says what the number is (e.g. "number of measurements M") and goes
+    into the message. Used by ``helpers.cs``, ``helpers.double_descent`` and
+    ``helpers.projections``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (``bool`` included).
+    ValueError
+        If ``value`` < 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}.")
+    return int(value)
+
+
+def _rank(k, m: int, n: int) -> int:
+    return check_rank(k, min(m, n), f"min(m, n) for a {m}x{n} matrix")
 
 
 def svd_via_eig(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -160,7 +200,7 @@ def rank_for_energy(s, fraction: float) -> int:
         raise ValueError(f"fraction must be in (0, 1], e.g. 0.95; got {fraction!r}.")
     cum = energy(s)
     # tiny tolerance so that fraction=1 is reached despite rounding in cumsum
-    return int(np.searchsorted(cum, fraction - 1e-12) + 1)
+    return int(min(np.searchsorted(cum, fraction - 1e-12) + 1, cum.size))
 
 
 def stable_rank(s) -> float:

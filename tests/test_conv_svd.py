@@ -96,14 +96,14 @@ def test_unsupported_layer_options(kwargs, what):
 
 
 def test_rank_above_the_matrix_rank(net):
-    with pytest.raises(ValueError, match=r"between 1 and the weight matrix's rank 8 \(a 8 x 9 matrix\); got 9"):
+    with pytest.raises(ValueError, match=r"from 1 to 8, the weight matrix's rank \(a 8 x 9 matrix\); got 9"):
         conv_svd.truncated_weight(net.conv1, 9)
     with pytest.raises(ValueError, match="got 0"):
         conv_svd.truncated_weight(net.conv1, 0)
     deficient = nn.Conv2d(1, 4, 3, bias=False)
     with torch.no_grad():
         deficient.weight.copy_(torch.ones(4, 1, 3, 3))  # rank one
-    with pytest.raises(ValueError, match="rank 1"):
+    with pytest.raises(ValueError, match="from 1 to 1, the weight matrix's rank"):
         conv_svd.truncated_weight(deficient, 2)
 
 
@@ -181,3 +181,33 @@ def test_forward_pass_errors_bad_input(net):
         conv_svd.forward_pass_errors(net, x, svds, dtypes=(torch.float16,))
     with pytest.raises(ValueError, match="dtypes must be among"):
         conv_svd.forward_pass_errors(net, x, svds, dtypes=())
+
+
+def test_weight_matrix_round_trip_and_rank_k():
+    conv = nn.Conv2d(3, 5, (2, 3), stride=2, padding=1)
+    w = conv_svd.weight_matrix(conv, patches=False)
+    assert w.shape == (5, 3 * 2 * 3) and w.dtype == torch.float64
+    assert torch.equal(conv_svd.weight_from_matrix(w, conv), conv.weight.detach().double())
+    w2, u, s, vt = conv_svd.weight_svd(conv, patches=False, device="cpu")
+    assert torch.equal(w2, w)
+    assert torch.allclose(conv_svd.rank_k(u, s, vt, len(s)), w, atol=1e-12)
+    # Eckart–Young: the rank-k error is the tail of the spectrum
+    err = torch.linalg.norm(w - conv_svd.rank_k(u, s, vt, 2))
+    assert torch.isclose(err, s[2:].square().sum().sqrt(), rtol=1e-10)
+    with pytest.raises(ValueError, match="C_in·kh·kw = 18 columns"):
+        conv_svd.weight_from_matrix(torch.zeros(5, 17), conv)
+
+
+def test_check_conv_modes():
+    strided = nn.Conv2d(1, 2, 3, stride=2, padding=1)
+    assert conv_svd.check_conv(strided, patches=False) is strided
+    with pytest.raises(ValueError, match=r"covers stride 1, no padding.*stride=\(2, 2\)"):
+        conv_svd.check_conv(strided)
+    with pytest.raises(ValueError, match="low-rank factorization covers ordinary convolutions.*groups=2"):
+        conv_svd.check_conv(nn.Conv2d(2, 2, 3, groups=2), patches=False)
+    with pytest.raises(ValueError, match="padding='same'"):
+        conv_svd.check_conv(nn.Conv2d(1, 2, 3, padding="same"), patches=False)
+    with pytest.raises(ValueError, match="padding_mode='reflect'"):
+        conv_svd.check_conv(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), patches=False)
+    with pytest.raises(TypeError, match="expected a torch.nn.Conv2d layer, got Linear"):
+        conv_svd.check_conv(nn.Linear(2, 2), patches=False)

@@ -121,9 +121,9 @@ def test_jl_distortion_and_bound():
 
 @pytest.mark.parametrize("m", [0, -3])
 def test_nonpositive_measurements(m):
-    with pytest.raises(ValueError, match="number of measurements M must be positive"):
+    with pytest.raises(ValueError, match="number of measurements M must be a positive integer"):
         cs.measurement_matrix(m, 10)
-    with pytest.raises(ValueError, match="M must be positive"):
+    with pytest.raises(ValueError, match="M must be a positive integer"):
         cs.reconstruct(np.ones((4, 4)), m)
 
 
@@ -159,9 +159,9 @@ def test_non_finite_data():
 
 
 def test_zero_iterations_and_bad_parameters():
-    with pytest.raises(ValueError, match="number of iterations must be positive, got 0"):
+    with pytest.raises(ValueError, match="number of iterations must be a positive integer, got 0"):
         cs.fista(lambda x: x, lambda r: r, np.ones(3), 0.1, 1.0, iters=0)
-    with pytest.raises(ValueError, match="number of iterations must be positive"):
+    with pytest.raises(ValueError, match="number of iterations must be a positive integer"):
         cs.reconstruct(np.ones((4, 4)), 4, iters=0)
     with pytest.raises(ValueError, match="λ must be a finite number >= 0"):
         cs.ista(lambda x: x, lambda r: r, np.ones(3), -1.0, 1.0)

@@ -64,10 +64,10 @@ def test_double_descent_on_a_toy_problem():
 
 
 def test_width_zero():
-    with pytest.raises(ValueError, match="width N must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="width N must be a positive integer, got 0"):
         double_descent.random_relu_features(np.ones((3, 2)), 0)
     x, y, xt, yt = toy()
-    with pytest.raises(ValueError, match="width N must be at least 1"):
+    with pytest.raises(ValueError, match="width N must be a positive integer"):
         double_descent.sweep_widths(x, y, xt, yt, [0, 10])
 
 
@@ -185,7 +185,7 @@ def test_log_widths_span_n_over_20_to_10n_and_contain_n(n, count):
 
 def test_log_widths_small_n_and_bad_input():
     assert min(double_descent.log_widths(5, 4)) == 1  # n/20 rounds down to 0: widths stay >= 1
-    with pytest.raises(ValueError, match="number of training examples n must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="number of training examples n must be a positive integer, got 0"):
         double_descent.log_widths(0, 5)
     with pytest.raises(TypeError, match="count of widths must be an integer"):
         double_descent.log_widths(100, 2.5)
@@ -222,5 +222,5 @@ def test_train_width_sweep_is_seeded_and_reports_each_width(capsys):
         double_descent.train_width_sweep(images, labels[:47], test, [1], **kwargs)
     with pytest.raises(ValueError, match="at least one width"):
         double_descent.train_width_sweep(images, labels, test, [], **kwargs)
-    with pytest.raises(ValueError, match="width must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="width must be a positive integer, got 0"):
         double_descent.train_width_sweep(images, labels, test, [0], **kwargs)

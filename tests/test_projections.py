@@ -78,17 +78,17 @@ def test_pca_projection_is_the_svd():
 
 
 @pytest.mark.parametrize(
-    "m, d, match",
+    "m, d, error, match",
     [
-        (0, 784, "M must be a positive integer, got 0"),
-        (-5, 784, "M must be a positive integer"),
-        (2.5, 784, "M must be a positive integer"),
-        (785, 784, "M=785 is larger than the 784 pixels"),
-        (10, 0, "D must be a positive integer"),
+        (0, 784, ValueError, "M must be a positive integer, got 0"),
+        (-5, 784, ValueError, "M must be a positive integer"),
+        (2.5, 784, TypeError, "M must be an integer, not 2.5"),
+        (785, 784, ValueError, "M=785 is larger than the 784 pixels"),
+        (10, 0, ValueError, "D must be a positive integer"),
     ],
 )
-def test_random_projection_bad_dimensions(m, d, match):
-    with pytest.raises(ValueError, match=match):
+def test_random_projection_bad_dimensions(m, d, error, match):
+    with pytest.raises(error, match=match):
         projections.random_projection(m, d)
 
 
@@ -238,6 +238,8 @@ def test_epochs_for_gives_at_least_min_steps():
     with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
         projections.epochs_for(settings, 0, 200)
     with pytest.raises(ValueError, match="min_steps must be a positive integer"):
+        projections.epochs_for(settings, 10, 0)
+    with pytest.raises(TypeError, match="min_steps must be an integer"):
         projections.epochs_for(settings, 10, 1.5)
     with pytest.raises(ValueError, match="settings lacks \\['batch_size'\\]"):
         projections.epochs_for({"epochs": 1}, 10, 5)

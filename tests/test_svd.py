@@ -154,7 +154,7 @@ def test_denoising_view_returns_the_study():
 
 def test_rank_zero_and_too_large():
     a = RNG.standard_normal((5, 3))
-    with pytest.raises(ValueError, match=r"rank k must be between 1 and min\(m, n\) = 3 for a 5x3 matrix; got 0"):
+    with pytest.raises(ValueError, match=r"rank k must be an integer from 1 to 3, min\(m, n\) for a 5x3 matrix; got 0"):
         svd.low_rank(a, 0)
     with pytest.raises(ValueError, match="got 4"):
         svd.low_rank(a, 4)
@@ -286,7 +286,7 @@ def test_truncation_sweep_meets_eckart_young():
 
 def test_truncation_sweep_bad_input():
     img = RNG.random((10, 8))
-    with pytest.raises(ValueError, match="between 1 and min"):
+    with pytest.raises(ValueError, match="from 1 to 8, min"):
         svd.truncation_sweep(img, [0, 3])
     with pytest.raises(ValueError, match="empty"):
         svd.truncation_sweep(img, [])
@@ -316,3 +316,23 @@ def test_nearest_centroid_accuracies_bad_input():
         svd.nearest_centroid_accuracies(x, y, x[:, :3], y, [1])
     with pytest.raises(ValueError, match="one label per row"):
         svd.nearest_centroid_accuracies(x, y[:10], x, y, [1])
+
+
+def test_check_rank_and_positive_int():
+    assert svd.check_rank(np.int64(3), 4, "the rank of X") == 3
+    with pytest.raises(ValueError, match="rank k must be an integer from 1 to 4, the rank of X; got 5"):
+        svd.check_rank(5, 4, "the rank of X")
+    with pytest.raises(TypeError, match="rank k must be an integer"):
+        svd.check_rank(True, 4, "the rank of X")
+    assert svd.positive_int(np.int32(2), "n") == 2
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        svd.positive_int(0, "n")
+    with pytest.raises(TypeError, match="n must be an integer, not 1.5"):
+        svd.positive_int(1.5, "n")
+
+
+def test_rank_for_energy_never_exceeds_the_number_of_values():
+    s = np.array([2.0, 1.0])  # energies 0.8 and 1.0
+    assert svd.rank_for_energy(s, 1.0) == 2
+    assert svd.rank_for_energy(s, 0.8) == 1
+    assert all(1 <= svd.rank_for_energy(RNG.random(7), f) <= 7 for f in (0.1, 0.9, 1.0))
