@@ -57,51 +57,24 @@ __all__ = [
 
 SPLITS = ("train", "test")
 
-# Canonical name -> (torchvision folder, class names, image shape C,H,W, split sizes)
+
+def _dataset(title: str, folder: str, classes, shape: tuple, n_train: int) -> dict:
+    return {
+        "title": title,
+        "folder": folder,
+        "classes": tuple(classes),
+        "shape": shape,
+        "sizes": {"train": n_train, "test": 10_000},
+    }
+
+
+# Canonical name -> title, torchvision folder, class names, image shape C,H,W, split sizes
+_FASHION_CLASSES = "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot"
+_CIFAR10_CLASSES = "airplane,automobile,bird,cat,deer,dog,frog,horse,ship,truck"
 DATASETS: dict[str, dict] = {
-    "mnist": {
-        "title": "MNIST",
-        "folder": "MNIST",
-        "classes": tuple(str(d) for d in range(10)),
-        "shape": (1, 28, 28),
-        "sizes": {"train": 60_000, "test": 10_000},
-    },
-    "fashion-mnist": {
-        "title": "Fashion-MNIST",
-        "folder": "FashionMNIST",
-        "classes": (
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ),
-        "shape": (1, 28, 28),
-        "sizes": {"train": 60_000, "test": 10_000},
-    },
-    "cifar10": {
-        "title": "CIFAR-10",
-        "folder": "cifar-10-batches-py",
-        "classes": (
-            "airplane",
-            "automobile",
-            "bird",
-            "cat",
-            "deer",
-            "dog",
-            "frog",
-            "horse",
-            "ship",
-            "truck",
-        ),
-        "shape": (3, 32, 32),
-        "sizes": {"train": 50_000, "test": 10_000},
-    },
+    "mnist": _dataset("MNIST", "MNIST", "0123456789", (1, 28, 28), 60_000),
+    "fashion-mnist": _dataset("Fashion-MNIST", "FashionMNIST", _FASHION_CLASSES.split(","), (1, 28, 28), 60_000),
+    "cifar10": _dataset("CIFAR-10", "cifar-10-batches-py", _CIFAR10_CLASSES.split(","), (3, 32, 32), 50_000),
 }
 
 _ALIASES = {

@@ -21,6 +21,7 @@ import numpy as np
 from .svd import positive_int
 
 __all__ = [
+    "network_recipe",
     "random_relu_features",
     "tuned_ridge_curve",
     "one_hot",
@@ -259,6 +260,17 @@ def largest_rise(curve) -> float:
     return float(max(np.max(c[1:] / np.minimum.accumulate(c)[:-1]) - 1, 0))
 
 
+def network_recipe():
+    """The training recipe of the chapter's networks (section "A network"): Adam, batch 64, lr 2e-3, cosine.
+
+    A :class:`helpers.train.FitConfig`; :func:`train_width_sweep` takes the
+    epochs and any change (e.g. the seed) on top of it.
+    """
+    from .train import FitConfig
+
+    return FitConfig(batch_size=64, lr=2e-3, schedule="cosine")
+
+
 def train_width_sweep(
     images,
     labels,
@@ -266,12 +278,10 @@ def train_width_sweep(
     widths,
     *,
     epochs: int,
-    seed: int = 0,
     device="auto",
-    batch_size: int = 64,
-    lr: float = 2e-3,
-    schedule: str = "cosine",
     verbose: bool = False,
+    config=None,
+    **settings,
 ) -> list[dict]:
     """Train TinyConvNet at several widths on (possibly noisy) labels; training and test error of each.
 
@@ -289,8 +299,16 @@ def train_width_sweep(
         Where the test error is measured (clean labels).
     widths : sequence of int
         Channel multipliers of :class:`helpers.models.TinyConvNet`.
-    epochs, seed, device, batch_size, lr, schedule
+    epochs : int
+        Passes over the training images.
+    device
         Passed to :func:`helpers.train.fit`.
+    config : helpers.train.FitConfig, optional
+        The training recipe; ``None`` is :func:`network_recipe` (batch 64,
+        learning rate 2e-3, cosine schedule, Adam).
+    **settings
+        Changes to the recipe (e.g. ``seed=1``), as :meth:`FitConfig.build`
+        takes them; an unknown setting is refused.
     verbose : bool
         Print one line per width as it finishes.
 
@@ -302,8 +320,9 @@ def train_width_sweep(
     """
     from .config import seed_everything
     from .models import TinyConvNet, count_parameters
-    from .train import evaluate, fit
+    from .train import FitConfig, evaluate, fit
 
+    recipe = FitConfig.build(network_recipe() if config is None else config, epochs=epochs, **settings)
     widths = [positive_int(w, "width") for w in widths]
     if not widths:
         raise ValueError("give at least one width to train.")
@@ -311,19 +330,9 @@ def train_width_sweep(
         raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} training images.")
     rows = []
     for w in widths:
-        seed_everything(seed)
+        seed_everything(recipe.seed)
         net = TinyConvNet(width=w, in_channels=images.shape[1])
-        hist = fit(
-            net,
-            (images, labels),
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            schedule=schedule,
-            seed=seed,
-            device=device,
-            progress=False,
-        )
+        hist = fit(net, (images, labels), config=recipe, device=device, progress=False)
         test_acc = evaluate(net, test, device=device)["accuracy"]
         row = {"width": w, "parameters": count_parameters(net), "train_err": 1 - hist.train_acc[-1]}
         row["test_err"] = 1 - test_acc

@@ -420,6 +420,17 @@ def separable_ranks(model: nn.Module, ranks: dict) -> dict[str, int]:
     return out
 
 
+_TIMING = ("threads", "rounds", "min_time")
+
+
+def _timing(timing: dict) -> dict:
+    """The timing settings passed on to :mod:`helpers.bench`; anything else is refused."""
+    unknown = sorted(set(timing) - set(_TIMING))
+    if unknown:
+        raise TypeError(f"unknown timing settings {unknown}; the timings take {', '.join(_TIMING)}.")
+    return dict(timing)
+
+
 def measure(
     net: nn.Module,
     baseline: nn.Module,
@@ -427,9 +438,7 @@ def measure(
     data,
     batches: dict,
     input_shape: tuple,
-    threads: int | None = None,
-    rounds: int = 7,
-    min_time: float = 0.05,
+    **timing,
 ) -> dict:
     """Accuracy, relative size and cost, and measured speed-ups of ``net`` against ``baseline``.
 
@@ -448,9 +457,10 @@ def measure(
         batch-1 and batch-256 timings.
     input_shape : tuple
         ``(C, H, W)`` of one image, for the multiply–add count.
-    threads, rounds, min_time
-        Passed to :func:`helpers.bench.speedup`; ``threads`` is set for the
-        timings only and restored afterwards.
+    **timing
+        ``threads``, ``rounds`` and ``min_time``, passed to
+        :func:`helpers.bench.speedup` (whose defaults apply to what is not
+        given); ``threads`` is set for the timings only and restored afterwards.
 
     Returns
     -------
@@ -466,7 +476,7 @@ def measure(
 
     if not isinstance(batches, dict) or set(batches) != {1, 256}:
         raise ValueError(f"batches must be {{1: one image, 256: a batch of 256}}, got keys {sorted(batches)!r}.")
-    timing = {"threads": threads, "rounds": rounds, "min_time": min_time}
+    timing = _timing(timing)
     t256 = speedup(baseline, net, batches[256], **timing)
     return {
         "net": net,
@@ -487,9 +497,7 @@ def layer_sweep(
     data,
     inputs,
     input_shape: tuple,
-    threads: int | None = None,
-    rounds: int = 7,
-    min_time: float = 0.05,
+    **timing,
 ) -> dict:
     """Each layer factorized alone at a range of ranks: accuracy, multiply–adds and measured speed-up.
 
@@ -506,8 +514,8 @@ def layer_sweep(
         The batch the whole network is timed on.
     input_shape : tuple
         ``(C, H, W)`` of one image.
-    threads, rounds, min_time
-        Passed to :func:`helpers.bench.speedup`.
+    **timing
+        ``threads``, ``rounds``, ``min_time``, as in :func:`measure`.
 
     Returns
     -------
@@ -520,6 +528,7 @@ def layer_sweep(
     from .models import count_macs
     from .train import evaluate
 
+    timing = _timing(timing)
     convs = _named_convs(model, grid)
     pos = output_positions(model, input_shape)
     base_macs = count_macs(model, input_shape)
@@ -532,7 +541,7 @@ def layer_sweep(
                 "acc": evaluate(net, data)["accuracy"],
                 "layer_macs": c["macs_k"] / c["macs"],
                 "net_macs": count_macs(net, input_shape) / base_macs,
-                "speedup": speedup(model, net, inputs, threads=threads, rounds=rounds, min_time=min_time)["speedup"],
+                "speedup": speedup(model, net, inputs, **timing)["speedup"],
             }
     return results
 
@@ -541,10 +550,7 @@ def step_times(
     baseline: nn.Module,
     candidate: nn.Module,
     inputs,
-    *,
-    threads: int | None = None,
-    rounds: int = 7,
-    min_time: float = 0.05,
+    **timing,
 ) -> dict:
     """Seconds per step of the convolutional part of two networks, step by step and as one call.
 
@@ -565,7 +571,7 @@ def step_times(
     for label, net in (("baseline", baseline), ("candidate", candidate)):
         if not isinstance(getattr(net, "features", None), nn.Sequential):
             raise TypeError(f"{label} needs a .features Sequential (a ReportCNN), got {type(net).__name__}.")
-    timing = {"threads": threads, "rounds": rounds, "min_time": min_time}
+    timing = _timing(timing)
     unc, small = module_times(baseline.features, candidate.features, x=inputs, **timing)
     whole = speedup(baseline.features, candidate.features, inputs, **timing)
     return {
@@ -641,9 +647,7 @@ def scheme_sweep(
     data,
     batches: dict,
     input_shape: tuple,
-    threads: int | None = None,
-    rounds: int = 7,
-    min_time: float = 0.05,
+    **timing,
 ) -> dict:
     """The separable scheme and SVD with fine-tuning at the same rank fractions as plain SVD.
 
@@ -657,7 +661,7 @@ def scheme_sweep(
     svd : dict
         ``{f: measurement}`` of the plain SVD networks (from :func:`measure`),
         reused as they are.
-    data, batches, input_shape, threads, rounds, min_time
+    data, batches, input_shape, **timing
         As in :func:`measure`.
 
     Returns
@@ -670,7 +674,7 @@ def scheme_sweep(
     missing = [f for f in fractions if f not in svd]
     if missing:
         raise ValueError(f"svd has no measurement for the fractions {missing}; measure them first.")
-    bench = dict(data=data, batches=batches, input_shape=input_shape, threads=threads, rounds=rounds, min_time=min_time)
+    bench = dict(data=data, batches=batches, input_shape=input_shape, **_timing(timing))
     schemes = {"svd": {}, "separable": {}, "svd + fine-tuning": {}}
     for f in fractions:
         ranks = ranks_at_fraction(model, f, layers)

@@ -283,7 +283,7 @@ def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: to
     digit : tensor (1, 1, H, W)
         The input image, in the SVDs' dtype.
     """
-    from .conv_svd import analytical_conv
+    from .conv_svd import analytical_conv, weight_from_matrix
 
     parts = option.split()
     try:
@@ -295,7 +295,7 @@ def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: to
     svd, conv = (svd1, model.conv1) if layer == 1 else (svd2, model.conv2)
     if not 0 <= i < len(svd["S"]):
         raise ValueError(f"layer {layer} has components 1 to {len(svd['S'])}, not {i + 1}.")
-    filt = svd["Vt"][i].reshape(conv.in_channels, *conv.kernel_size).numpy()
+    filt = weight_from_matrix(svd["Vt"][i : i + 1], conv)[0].numpy()
     # 8 filter columns, a gap, and a wide column for U's bar chart spanning both rows
     grid = fig.add_gridspec(
         2, 10, width_ratios=[1] * 8 + [0.5, 3], wspace=0.25, hspace=0.35, left=0.02, right=0.98, top=0.86, bottom=0.1
@@ -851,6 +851,17 @@ def tap_gradients_view(nets: dict, images: torch.Tensor, labels: torch.Tensor):
     return fig
 
 
+def _dataset_panels(accuracy: dict, curves, n: int, per: str):
+    """One panel per dataset of ``accuracy``, after checking each curve has ``n`` values (one per ``per``)."""
+    import matplotlib.pyplot as plt
+
+    for name, acc in accuracy.items():
+        if any(len(acc[curve]) != n for curve in curves):
+            raise ValueError(f"accuracy[{name!r}] must hold one value per {per} ({n}).")
+    fig, axes = plt.subplots(1, len(accuracy), figsize=(6 * len(accuracy), 4), squeeze=False)
+    return fig, axes[0]
+
+
 def accuracy_vs_m_view(m_values, accuracy: dict, *, report: dict, titles: dict):
     """Test accuracy against M, random projection against principal components, one panel per dataset.
 
@@ -860,14 +871,9 @@ def accuracy_vs_m_view(m_values, accuracy: dict, *, report: dict, titles: dict):
     as ``(mean, std)`` fractions (the mean is drawn as a dotted line);
     ``titles[name]`` the panel's title.
     """
-    import matplotlib.pyplot as plt
-
     m_values = list(m_values)
-    for name, acc in accuracy.items():
-        if any(len(acc[kind]) != len(m_values) for kind in ("random", "pca")):
-            raise ValueError(f"accuracy[{name!r}] must hold one value per M of m_values ({len(m_values)}).")
-    fig, axes = plt.subplots(1, len(accuracy), figsize=(6 * len(accuracy), 4), squeeze=False)
-    for ax, (name, acc) in zip(axes[0], accuracy.items()):
+    fig, axes = _dataset_panels(accuracy, ("random", "pca"), len(m_values), "M of m_values")
+    for ax, (name, acc) in zip(axes, accuracy.items()):
         ax.plot(m_values, 100 * np.asarray(acc["random"]), "o-", label="random projection")
         ax.plot(m_values, 100 * np.asarray(acc["pca"]), "s--", label="top principal components")
         ax.axhline(100 * report[name]["mlp"][0], color="gray", ls=":", label="report, MLP")
@@ -889,14 +895,9 @@ def accuracy_vs_size_view(sizes, accuracy: dict, *, cross_validated: dict, repor
     report's accuracy as ``(mean, std)`` (the mean is a dotted line); ``m``
     the MLP's projected dimension.
     """
-    import matplotlib.pyplot as plt
-
     sizes = list(sizes)
-    for name, acc in accuracy.items():
-        if any(len(acc[model]) != len(sizes) for model in ("cnn", "mlp")):
-            raise ValueError(f"accuracy[{name!r}] must hold one value per size of sizes ({len(sizes)}).")
-    fig, axes = plt.subplots(1, len(accuracy), figsize=(6 * len(accuracy), 4), squeeze=False)
-    for ax, (name, acc) in zip(axes[0], accuracy.items()):
+    fig, axes = _dataset_panels(accuracy, ("cnn", "mlp"), len(sizes), "size of sizes")
+    for ax, (name, acc) in zip(axes, accuracy.items()):
         for j, model in enumerate(("cnn", "mlp")):
             label = "CNN" if model == "cnn" else f"MLP, M = {m}"
             colour = f"C{j}"
@@ -1539,6 +1540,15 @@ def eigenfilters_and_filters(eigenfilters, singular_values, weights, *, figsize=
 # ------------------------------------------ "Over-parameterisation and double descent"
 
 
+def _finish_threshold_panels(fig, axes):
+    """Mark the interpolation threshold on every panel, add their legends and tighten the layout."""
+    _threshold(axes)
+    for ax in axes:
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def _threshold(axes):
     """The interpolation threshold N = n as a dotted line on each of ``axes``."""
     for ax in np.ravel(axes):
@@ -1569,11 +1579,7 @@ def double_descent_curves(ratio, sweep: dict, *, figsize=(12, 4)):
     band(axes[1], ratio, 100 * test_err[:, :, 0, 0], "test", "C3")
     band(axes[1], ratio, 100 * train_err[:, :, 0, 0], "training", "C0")
     axes[1].set(xscale="log", xlabel="N / n", ylabel="classification error (%)", title="classification error")
-    _threshold(axes)
-    for ax in axes:
-        ax.legend()
-    fig.tight_layout()
-    return fig
+    return _finish_threshold_panels(fig, axes)
 
 
 def sigma_min_and_norm(ratio, sweep: dict, *, figsize=(12, 3.8)):
@@ -1590,11 +1596,7 @@ def sigma_min_and_norm(ratio, sweep: dict, *, figsize=(12, 3.8)):
     axes[0].set(xscale="log", yscale="log", xlabel="N / n", title="smallest non-zero singular value")
     band(axes[1], ratio, norm[:, :, 0, 0], "‖β‖ (minimum norm)", "C4")
     axes[1].set(xscale="log", yscale="log", xlabel="N / n", title="norm of the fitted weights")
-    _threshold(axes)
-    for ax in axes:
-        ax.legend()
-    fig.tight_layout()
-    return fig
+    return _finish_threshold_panels(fig, axes)
 
 
 def ridge_curves(ratio, sweep: dict, ridges, *, figsize=(7, 4)):

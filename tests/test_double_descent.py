@@ -224,3 +224,12 @@ def test_train_width_sweep_is_seeded_and_reports_each_width(capsys):
         double_descent.train_width_sweep(images, labels, test, [], **kwargs)
     with pytest.raises(ValueError, match="width must be a positive integer, got 0"):
         double_descent.train_width_sweep(images, labels, test, [0], **kwargs)
+    recipe = double_descent.network_recipe().replace(seed=3, batch_size=16)
+    assert double_descent.train_width_sweep(images, labels, test, [1, 2], epochs=1, device="cpu", config=recipe) == rows
+    with pytest.raises(TypeError, match="did you mean 'batch_size'"):
+        double_descent.train_width_sweep(images, labels, test, [1], epochs=1, device="cpu", batchsize=8)
+
+
+def test_network_recipe_is_the_chapters_training_recipe():
+    recipe = double_descent.network_recipe()
+    assert (recipe.batch_size, recipe.lr, recipe.schedule, recipe.optimizer) == (64, 2e-3, "cosine", "adam")

@@ -266,6 +266,8 @@ def test_measure_reports_fractions_accuracy_and_speedups_and_restores_threads():
     assert m["t256_low"] <= m["t256"] <= m["t256_high"] and m["t1"] > 0
     with pytest.raises(ValueError, match="batches must be"):
         lowrank.measure(small, net, data=(x, y), batches={256: x}, input_shape=(1, 28, 28))
+    with pytest.raises(TypeError, match="unknown timing settings.*repeats"):
+        lowrank.measure(small, net, data=(x, y), batches={1: x[:1], 256: x}, input_shape=(1, 28, 28), repeats=3)
 
 
 def test_layer_sweep_one_layer_at_a_time():
