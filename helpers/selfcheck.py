@@ -304,9 +304,9 @@ CHECKS = {
     "param-ex-2": _eig_match,
     "param-ex-3": _tiny(
         "param-ex-3",
-        "use the eigenvalues lam = fft(first column of K), multiply fft(y) by them "
+        "use the eigenvalues lam2 = fft(first column of K), multiply fft(y16) by them "
         "and take the real part of the inverse FFT; divide the norm of the difference "
-        "by norm(K @ y).",
+        "by norm(K @ y16).",
     ),
     "train-ex-confusion": _confused_pair,
     "svd-ex-rank-one": _rank_one,
