@@ -122,3 +122,31 @@ def test_key_results_are_the_glued_values_the_prose_quotes_in_reading_order(tmp_
     nbformat.write(nb, path)
     assert quoted_names(path) == ["acc", "speed", "name", "table"]
     assert key_results(path) == {"acc": 97.25, "speed": 2.5, "name": "MNIST"}
+
+
+def test_the_report_prints_whole_numbers_whole_and_skips_glued_tables():
+    import run_all
+
+    assert run_all._show(60000.0) == "60,000" and run_all._show(0.123456) == "0.1235"
+    assert run_all._show(2.5e-16) == "2.5e-16" and run_all._show("7 → 2") == "7 → 2"
+    assert run_all._is_display_object("<IPython.core.display.Markdown object>")
+    assert not run_all._is_display_object("AMD EPYC, 2 logical cores")
+    report = {
+        "quick": True,
+        "device": "cpu",
+        "date": "today",
+        "machine": "m",
+        "total_s": 1.0,
+        "chapters": [
+            {
+                "chapter": "00_x",
+                "ok": True,
+                "wall_s": 1.0,
+                "peak_mib": 1.0,
+                "results": {"n": 60000.0, "table": "<IPython.core.display.Markdown object>"},
+                "slowest_cells": [],
+            }
+        ],
+    }
+    text = run_all.markdown(report)
+    assert "n = 60,000" in text and "table" not in text

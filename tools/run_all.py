@@ -235,6 +235,18 @@ def run(paths: list[Path], out: Path, device: str, quick: bool) -> dict:
     }
 
 
+def _show(value) -> str:
+    """A glued value as the report prints it: whole numbers with thousands separators, others to 4 digits."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _is_display_object(value) -> bool:
+    """A glued table or figure, whose plain-text form (``<IPython...Markdown object>``) says nothing."""
+    return isinstance(value, str) and value.startswith("<") and value.endswith(" object>")
+
+
 def markdown(report: dict) -> str:
     title = "Quick-mode run" if report["quick"] else "Full-scale run"
     lines = [
@@ -260,7 +272,7 @@ def markdown(report: dict) -> str:
         "",
     ]
     for r in report["chapters"]:
-        res = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in r["results"].items())
+        res = ", ".join(f"{k} = {_show(v)}" for k, v in r["results"].items() if not _is_display_object(v))
         lines.append(f"- **{r['chapter']}**: {res or 'none'}")
     lines += [
         "",
