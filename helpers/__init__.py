@@ -12,9 +12,9 @@ module              what it holds                                         introd
 ``plotting``        figures and slider pictures shared by chapters        00 The datasets
 ``publish``         ``glue`` and ``glued``: numbers quoted in the prose   00 The datasets
 ``selfcheck``       the exercises' self-checks                            00 The datasets
+``claims``          guards for sentences that depend on a run             00 The datasets
 ``svd``             the SVD and what it does to images                    01 SVD from scratch
 ``widgets``         sliders with static twins                             01 SVD from scratch
-``claims``          guards for sentences that depend on a run             01 SVD from scratch
 ``cs``              compressive sensing and random measurements           02 Compressive sensing
 ``structured``      parametric models, convolutions as matrices           03 Structured matrices
 ``bench``           honest wall-clock timing                              03 Structured matrices
@@ -50,9 +50,9 @@ MODULE_CHAPTERS = {
     "plotting": "00_datasets",
     "publish": "00_datasets",
     "selfcheck": "00_datasets",
+    "claims": "00_datasets",
     "svd": "01_svd",
     "widgets": "01_svd",
-    "claims": "01_svd",
     "cs": "02_compressive_sensing",
     "structured": "03_structured_matrices",
     "bench": "03_structured_matrices",
