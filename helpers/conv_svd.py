@@ -226,9 +226,9 @@ def relu_mask_counts(conv: nn.Conv2d, x: torch.Tensor, sizes, seed: int = 0) -> 
     pre = p[order] @ w.T
     if conv.bias is not None:
         pre = pre + conv.bias.detach().to(p.dtype)
-    bits = (pre > 0).to(torch.int64)
-    codes = (bits * (2 ** torch.arange(conv.out_channels, dtype=torch.int64))).sum(1)
-    return [int(torch.unique(codes[:n]).numel()) for n in sizes]
+    # distinct rows of the 0/1 mask matrix, exact for any number of filters (no packing into an integer)
+    bits = (pre > 0).to(torch.uint8)
+    return [int(torch.unique(bits[:n], dim=0).shape[0]) for n in sizes]
 
 
 def truncated_weight(conv: nn.Conv2d, k: int, dtype=torch.float32) -> torch.Tensor:

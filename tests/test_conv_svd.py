@@ -211,3 +211,23 @@ def test_check_conv_modes():
         conv_svd.check_conv(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), patches=False)
     with pytest.raises(TypeError, match="expected a torch.nn.Conv2d layer, got Linear"):
         conv_svd.check_conv(nn.Linear(2, 2), patches=False)
+
+
+def test_relu_mask_counts_are_exact_for_more_than_63_filters():
+    # 70 filters: a pattern packed into an int64 would overflow; count the distinct rows instead
+    conv = torch.nn.Conv2d(1, 70, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.weight[:, 0, 0, 0] = torch.linspace(-1, 1, 70)
+    x = torch.cat([-torch.linspace(0.1, 1, 480), torch.linspace(0.1, 1, 481)]).reshape(1, 1, 31, 31)
+    # with one input value v != 0, filter j fires when w_j * v > 0: all the negative-weight filters
+    # (v < 0) or all the positive-weight ones (v > 0) -> exactly 2 patterns
+    assert conv_svd.relu_mask_counts(conv, x, [31 * 31]) == [2]
+    conv2 = torch.nn.Conv2d(1, 70, 1)
+    with torch.no_grad():
+        conv2.weight.fill_(1.0)
+        conv2.bias.copy_(-torch.linspace(-1, 1, 70))
+    # filter j fires when v > b_j: the 70 thresholds run from -1 to 1, and the 961 values (0.002
+    # apart, strictly inside) fall in every one of the 69 gaps between neighbours -> 69 patterns
+    x = torch.linspace(-0.999, 0.999, 31 * 31).reshape(1, 1, 31, 31)
+    assert conv_svd.relu_mask_counts(conv2, x, [31 * 31]) == [69]
