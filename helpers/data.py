@@ -139,6 +139,25 @@ class ImageData:
     std: tuple = (1.0,)
     fingerprint: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # a mismatch here would otherwise surface much later, deep inside torch or as a wrong accuracy
+        if not isinstance(self.images, torch.Tensor) or self.images.dim() != 4:
+            got = tuple(self.images.shape) if hasattr(self.images, "shape") else type(self.images).__name__
+            raise ValueError(f"ImageData images must be a tensor of shape (N, C, H, W), got {got}.")
+        if not isinstance(self.labels, torch.Tensor) or self.labels.dim() != 1:
+            got = tuple(self.labels.shape) if hasattr(self.labels, "shape") else type(self.labels).__name__
+            raise ValueError(f"ImageData labels must be a tensor of shape (N,), got {got}.")
+        if self.labels.dtype.is_floating_point or self.labels.dtype.is_complex or self.labels.dtype == torch.bool:
+            raise TypeError(
+                f"ImageData labels must be integer class indices, got dtype {self.labels.dtype}; "
+                "convert with labels.long() if they are whole numbers."
+            )
+        if self.labels.shape[0] != self.images.shape[0]:
+            raise ValueError(
+                f"ImageData has {self.images.shape[0]} images but {self.labels.shape[0]} labels; "
+                "give one label per image."
+            )
+
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 

@@ -238,6 +238,18 @@ def _as_tensors(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
                 raise ValueError(f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match.")
             if x.shape[0] == 0:
                 raise ValueError(f"{what} is empty.")
+            if y.dim() != 1:
+                raise ValueError(f"{what}: labels must have shape (N,), got {tuple(y.shape)}.")
+            if y.dtype == torch.bool or y.dtype.is_complex:
+                raise TypeError(f"{what}: labels must be integer class indices, got dtype {y.dtype}.")
+            if y.dtype.is_floating_point:
+                # float labels that are whole numbers are accepted; anything else would be truncated silently
+                bad = y[~torch.isfinite(y) | (y != y.round())]
+                if bad.numel():
+                    raise ValueError(
+                        f"{what}: labels must be integer class indices, got non-integer floats "
+                        f"(e.g. {bad[0].item()}); pass the class indices as labels.long()."
+                    )
             return x, y.long()
     raise TypeError(
         f"{what} must be an ImageData (from helpers.data.load) or a tuple (inputs, labels) "

@@ -416,3 +416,21 @@ def test_weighted_channel_sum_is_the_weighted_sum():
         data.weighted_channel_sum(x, [0.5, 0.5])
     with pytest.raises(ValueError, match="floating-point"):
         data.weighted_channel_sum(x.to(torch.uint8), w)
+
+
+@pytest.mark.parametrize(
+    "images, labels, error, match",
+    [
+        (torch.zeros(5, 1, 4, 4), torch.zeros(3, dtype=torch.long), ValueError, "5 images but 3 labels"),
+        (torch.zeros(5, 4, 4), torch.zeros(5, dtype=torch.long), ValueError, r"shape \(N, C, H, W\), got \(5, 4, 4\)"),
+        (np.zeros((5, 1, 4, 4)), torch.zeros(5, dtype=torch.long), ValueError, "images must be a tensor"),
+        (torch.zeros(5, 1, 4, 4), torch.zeros(5, 1, dtype=torch.long), ValueError, r"shape \(N,\), got \(5, 1\)"),
+        (torch.zeros(5, 1, 4, 4), torch.zeros(5), TypeError, "integer class indices, got dtype torch.float32"),
+        (torch.zeros(5, 1, 4, 4), torch.zeros(5, dtype=torch.bool), TypeError, "integer class indices"),
+    ],
+)
+def test_image_data_refuses_mismatched_or_malformed_images_and_labels(images, labels, error, match):
+    from helpers.data import ImageData
+
+    with pytest.raises(error, match=match):
+        ImageData(images, labels, tuple("abcdefghij"), "mnist", "test", "synthetic", True)

@@ -388,3 +388,18 @@ def test_no_training_default_is_retyped_in_the_code_that_trains():
                 names = {arg.arg for arg in a.args + a.kwonlyargs + a.posonlyargs} & settings
                 names -= OWN_SETTINGS.get(node.name, set())
                 assert not names, f"helpers/{module}.py: {node.name} has a parameter named {names}"
+
+
+def test_fit_refuses_labels_that_are_not_class_indices():
+    from helpers.models import TinyConvNet
+    from helpers.train import fit
+
+    x = torch.zeros(4, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"non-integer floats \(e.g. 0.5\)"):
+        fit(TinyConvNet(), (x, torch.tensor([0.0, 0.5, 1.0, 2.0])), epochs=1, device="cpu", progress=False)
+    with pytest.raises(TypeError, match="integer class indices, got dtype torch.bool"):
+        fit(TinyConvNet(), (x, torch.tensor([True, False, True, False])), epochs=1, device="cpu", progress=False)
+    with pytest.raises(ValueError, match=r"labels must have shape \(N,\), got \(4, 1\)"):
+        fit(TinyConvNet(), (x, torch.zeros(4, 1, dtype=torch.long)), epochs=1, device="cpu", progress=False)
+    # whole-number floats are class indices written as floats: accepted
+    fit(TinyConvNet(), (x, torch.tensor([0.0, 1.0, 2.0, 3.0])), epochs=1, device="cpu", progress=False)
