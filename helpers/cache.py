@@ -56,15 +56,37 @@ def _explain(err: OSError, where: Path) -> CacheError:
     return CacheError(err.errno or 0, f"{what}. {fix}")
 
 
-def ensure_dir(sub: str | None = None) -> Path:
+def _inside(rel: str | os.PathLike, what: str) -> Path:
+    """``rel`` as a relative path that stays inside the cache folder, else a ValueError."""
+    if not isinstance(rel, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a relative path inside the cache folder, not {type(rel).__name__}.")
+    raw = os.fspath(rel)
+    if not isinstance(raw, str):
+        raise TypeError(f"{what} must be a text path, not {type(raw).__name__}.")
+    path = Path(raw)
+    if not raw.strip() or path == Path("."):
+        raise ValueError(f"{what}={raw!r} is empty; give a name such as 'checkpoints'.")
+    if path.is_absolute() or path.anchor or ".." in path.parts:
+        raise ValueError(
+            f"{what}={raw!r} would leave the cache folder: the path must stay inside the cache "
+            "folder, so give a relative path without '..' (to move the cache itself, use "
+            "LAAIC_CACHE_DIR or helpers.set_cache_dir(path))."
+        )
+    return path
+
+
+def ensure_dir(sub: str | os.PathLike | None = None) -> Path:
     """Create (if needed) and return ``cache_dir()/sub``, checking it is writable.
 
     Raises
     ------
+    ValueError
+        If ``sub`` is empty, absolute or contains ``..``: the path must stay
+        inside the cache folder.
     CacheError
         If the directory cannot be created or written to, with the fix.
     """
-    path = cache_dir() if sub is None else cache_dir() / sub
+    path = cache_dir() if sub is None else cache_dir() / _inside(sub, "sub")
     try:
         path.mkdir(parents=True, exist_ok=True)
         if not path.is_dir():
@@ -114,13 +136,51 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:
     return path
 
 
+# How a set is written in the JSON that cache_key hashes.
+_SET_TAG = "<set>"
+
+
+def _key_json(value: Any, name: str) -> str:
+    return json.dumps(value, sort_keys=True, default=lambda o: _key_default(o, name))
+
+
+def _key_default(obj: Any, name: str) -> Any:
+    """The JSON stand-in for a value JSON cannot write: sets sorted, anything else ``str``."""
+    if not isinstance(obj, (set, frozenset)):
+        return str(obj)
+    members = list(obj)
+    try:
+        sorted(members)
+    except TypeError:
+        kinds = sorted({type(m).__name__ for m in members})
+        raise TypeError(
+            f"cache_key: argument {name!r} holds a {type(obj).__name__} whose members cannot be "
+            f"sorted (types: {', '.join(kinds)}), so it has no key that is the same in every "
+            "session; use members of one comparable type (all str, all int, ...) or pass a "
+            "sorted list instead."
+        ) from None
+    # Ordered by each member's own JSON, a total order even where ``<`` is only
+    # partial (frozensets), and independent of the session's hash seed.
+    members.sort(key=lambda m: _key_json(m, name))
+    return {_SET_TAG: members}
+
+
 def cache_key(**parts: Any) -> str:
     """A short stable hash of everything that determines a derived file.
 
-    The parts are serialised as sorted JSON (non-JSON values through ``str``),
-    so the same inputs give the same key in every session.
+    The parts are serialised as sorted JSON (non-JSON values through ``str``,
+    sets and frozensets, also nested, in sorted order), so the same inputs give
+    the same key in every session.
+
+    Raises
+    ------
+    TypeError
+        If a set's members cannot be sorted (mixed types, objects without an
+        order); the message names the argument.
     """
-    blob = json.dumps(parts, sort_keys=True, default=str)
+    for name, value in parts.items():  # a set error names its argument
+        _key_json(value, name)
+    blob = json.dumps(parts, sort_keys=True, default=lambda o: _key_default(o, "?"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -174,6 +234,15 @@ def code_fingerprint(modules=None) -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_path(sub: str, name: str) -> Path:
-    """``cache_dir()/sub/name``, with ``sub`` created and checked writable."""
-    return ensure_dir(sub) / name
+def cache_path(sub: str | os.PathLike, name: str | os.PathLike) -> Path:
+    """``cache_dir()/sub/name``, with ``sub`` created and checked writable.
+
+    Raises
+    ------
+    ValueError
+        If ``sub`` or ``name`` is empty, absolute or contains ``..``: the path
+        must stay inside the cache folder.
+    """
+    sub_path = _inside(sub, "sub")
+    name_path = _inside(name, "name")  # checked before anything is created
+    return ensure_dir(sub_path) / name_path

@@ -23,6 +23,9 @@ Environment variables read here (all optional):
 ``LAAIC_CACHE_DIR``  where derived files go.
 ``LAAIC_DATA_ROOT``  a local copy of the datasets (read by :mod:`helpers.data`).
 
+A variable set to an empty or blank string counts as unset (never as the
+current directory).
+
 (``LAAIC_TUNE_MALLOC`` is read by :func:`helpers.perf.tune_allocator`: speed
 settings are not decided here but opted into by the chapters that want them.)
 
@@ -219,10 +222,22 @@ def set_cache_dir(path: str | os.PathLike | None) -> Path:
     """Use ``path`` as the cache directory for this Python session.
 
     ``None`` goes back to the default (``$LAAIC_CACHE_DIR`` or ``~/.cache/laaic``).
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is an empty or blank string (it would silently mean the
+        current directory); pass ``None`` for the default.
     """
     global _cache_dir_override
     if path is None:
         _cache_dir_override = None
+    elif isinstance(path, str) and not path.strip():
+        raise ValueError(
+            f"cache directory {path!r} is an empty string, which would mean the current directory; "
+            "pass the folder to use, or None to go back to the default ($LAAIC_CACHE_DIR or "
+            "~/.cache/laaic)."
+        )
     elif isinstance(path, (str, os.PathLike)):
         _cache_dir_override = Path(path).expanduser().resolve()
     else:

@@ -157,3 +157,33 @@ def test_env_path(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert config.env_path("LAAIC_X", {"LAAIC_X": "a/b"}) == [config.REPO_ROOT / "a" / "b", tmp_path / "a" / "b"]
     assert config.env_path("LAAIC_X", {"LAAIC_X": "~/x"}) == [Path.home() / "x"]
+
+
+# Issue 20: an empty string never silently means the current directory.
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_set_cache_dir_refuses_an_empty_string(monkeypatch, tmp_path, blank):
+    monkeypatch.setenv("LAAIC_CACHE_DIR", str(tmp_path / "env"))
+    helpers.set_cache_dir(tmp_path / "arg")
+    try:
+        with pytest.raises(ValueError, match="empty string.*None"):
+            helpers.set_cache_dir(blank)
+        assert config.cache_dir() == (tmp_path / "arg").resolve()  # the refused call changed nothing
+    finally:
+        helpers.set_cache_dir(None)
+    assert config.cache_dir() == tmp_path / "env"  # None still means the default
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_environment_paths_count_as_unset(monkeypatch, tmp_path, blank):
+    # As the module docstring says: never the current directory.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LAAIC_CACHE_DIR", blank)
+    helpers.set_cache_dir(None)
+    assert config.cache_dir() == tmp_path / "xdg" / "laaic"
+    monkeypatch.setenv("LAAIC_DATA_ROOT", blank)
+    assert helpers.data.data_root() is None  # as if unset: no local copy
+    with pytest.raises(ValueError, match="root is an empty string"):
+        helpers.data.data_root(blank)
