@@ -166,3 +166,79 @@ def test_an_instructor_notebook_executes_with_its_self_check(tmp_path, monkeypat
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o.get("text", "") for c in nb.cells if "self-check" in tags(c) for o in c.outputs]
     assert any("✓ param-ex-7" in t for t in outputs)
+
+
+def _snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def test_a_target_folder_that_is_a_file_is_refused_before_anything_is_written(tmp_path):
+    """Issue 20: `OUT/instructor` a file gave a traceback with OUT/student/*.ipynb already written."""
+    before = _snapshot(ROOT / "book")
+    for kind in ("instructor", "student"):
+        out = tmp_path / kind
+        out.mkdir()
+        (out / kind).write_text("keep me")
+        bad = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "handouts.py"), str(out), "01", "06"], capture_output=True, text=True
+        )
+        assert bad.returncode == 2, bad.stderr
+        assert "Traceback" not in bad.stderr and f"{out / kind} exists and is not a folder" in bad.stderr
+        assert sorted(p.name for p in out.rglob("*")) == [kind]  # nothing written, no temporary files
+        assert (out / kind).read_text() == "keep me"
+    assert _snapshot(ROOT / "book") == before
+
+
+def test_every_output_path_is_checked_before_writing(tmp_path):
+    import os
+
+    before = _snapshot(ROOT / "book")
+    # a target notebook that is a folder
+    out = tmp_path / "dir-target"
+    (out / "instructor" / "06_low_rank_compression.ipynb").mkdir(parents=True)
+    with pytest.raises(H.HandoutError, match="is a folder"):
+        H.write(out, ["01", "06"])
+    assert not (out / "student").exists() and not any((out / "instructor").glob("*.ipynb.*"))
+    # a target folder that is a symlink into the book, or a file link to a chapter
+    out = tmp_path / "link-target"
+    out.mkdir()
+    (out / "student").symlink_to(ROOT / "book", target_is_directory=True)
+    with pytest.raises(H.HandoutError, match="source folder"):
+        H.write(out, ["01"])
+    out = tmp_path / "file-link"
+    (out / "instructor").mkdir(parents=True)
+    (out / "instructor" / "01_svd.ipynb").symlink_to(ROOT / "book" / "01_svd.ipynb")
+    with pytest.raises(H.HandoutError, match="source notebook"):
+        H.write(out, ["01"])
+    assert not (out / "student").exists()
+    # a dangling symlink where a target folder should be
+    out = tmp_path / "dangling"
+    out.mkdir()
+    (out / "student").symlink_to(tmp_path / "gone")
+    with pytest.raises(H.HandoutError, match="not a folder"):
+        H.write(out, ["01"])
+    assert not (out / "instructor").exists()
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(H.HandoutError, match="not writable"):
+                H.write(locked / "labs", ["01"])
+        finally:
+            locked.chmod(0o700)
+    assert _snapshot(ROOT / "book") == before
+
+
+def test_handouts_are_written_atomically(tmp_path, monkeypatch):
+    out = tmp_path / "labs"
+    H.write(out, ["01"])
+    old = _snapshot(out)
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(H.os, "replace", fail)
+    with pytest.raises(OSError, match="No space"):
+        H.write(out, ["01"])
+    assert _snapshot(out) == old  # the earlier handouts intact, and no temporary file left

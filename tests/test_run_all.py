@@ -1,6 +1,7 @@
 """The full-scale run command (tools/run_all.py): refusals, and a report from a real (quick) run."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,79 @@ def test_the_report_prints_whole_numbers_whole_and_skips_glued_tables():
     }
     text = run_all.markdown(report)
     assert "n = 60,000" in text and "table" not in text
+
+
+def _snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def test_refuses_an_output_folder_that_is_holds_or_lies_in_the_book(tmp_path):
+    """Issue 20: `--out book` once overwrote the chapters with executed copies; refused before anything runs."""
+    book = ROOT / "book"
+    before = _snapshot(book)
+    link = tmp_path / "book-link"
+    link.symlink_to(book, target_is_directory=True)
+    inside = book / "runs-should-not-exist"
+    for out, why in [
+        (book, "is the chapters' source folder"),
+        (ROOT / "book" / ".." / "book", "is the chapters' source folder"),
+        (link, "is the chapters' source folder"),
+        (inside, "is the chapters' source folder"),
+        (ROOT, "contains the chapters' source folder"),
+    ]:
+        bad = run("03", "--device", "cpu", "--out", str(out))
+        assert bad.returncode == 2, (out, bad.stdout, bad.stderr[-2000:])
+        assert why in bad.stderr and "_build" in bad.stderr, bad.stderr
+        assert "running" not in bad.stdout
+    assert not inside.exists()
+    assert not (ROOT / "report.json").exists() and not (book / "report.json").exists()
+    assert _snapshot(book) == before  # the chapters are byte for byte unchanged
+
+
+def test_refuses_an_output_file_that_is_a_chapter_notebook(tmp_path):
+    book = ROOT / "book"
+    before = _snapshot(book)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "03_structured_matrices.ipynb").symlink_to(book / "03_structured_matrices.ipynb")
+    bad = run("03", "--device", "cpu", "--out", str(out))
+    assert bad.returncode == 2 and "chapter source notebook" in bad.stderr, bad.stderr
+    assert "running" not in bad.stdout and sorted(p.name for p in out.iterdir()) == ["03_structured_matrices.ipynb"]
+    assert _snapshot(book) == before
+
+
+def test_check_out_compares_resolved_paths_and_hard_links(tmp_path):
+    import nbformat
+    import pytest
+    from run_all import RunError, check_out
+
+    book = tmp_path / "src" / "book"
+    book.mkdir(parents=True)
+    chapter = book / "01_x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), chapter)
+    before = chapter.read_bytes()
+    for out in (book, book / "sub" / "deeper", tmp_path / "src", tmp_path):
+        with pytest.raises(RunError, match="source folder"):
+            check_out(out, [chapter], book=book)
+        assert not (book / "sub").exists()
+    # an output notebook that is a chapter by a hard link or a symlink
+    for how in ("hard", "sym"):
+        out = tmp_path / f"out-{how}"
+        out.mkdir()
+        (os.link if how == "hard" else os.symlink)(chapter, out / chapter.name)
+        with pytest.raises(RunError, match="chapter source notebook"):
+            check_out(out, [chapter], book=book)
+    # chapters of a run elsewhere (an earlier run's executed copies) are fine to replace
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / chapter.name).write_text("old run")
+    check_out(earlier, [chapter], book=book)
+    # an existing file, or a report path that is a folder, is refused
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(RunError, match="is a file.*_build"):
+        check_out(afile, [chapter], book=book)
+    (earlier / "report.md").mkdir()
+    with pytest.raises(RunError, match="is a folder"):
+        check_out(earlier, [chapter], book=book)
+    assert chapter.read_bytes() == before and afile.read_text() == "x"

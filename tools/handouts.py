@@ -13,7 +13,9 @@ without one, every chapter in ``book/`` is done. Writes
   stay, so students can test an answer without seeing it;
 * ``OUT/instructor/<chapter>.ipynb``: the chapter with its solutions;
 
-both without outputs. The source notebooks in ``book/`` are only read.
+both without outputs. The source notebooks in ``book/`` are only read: every output
+path is checked before anything is written (each folder must be a folder or
+creatable, outside ``book/``), and each file is written atomically.
 
 Cell tags used by the chapters: ``exercise`` (the question, kept),
 ``solution`` (removed for students), ``self-check`` (kept).
@@ -23,13 +25,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 from pathlib import Path
 
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ChapterError, select  # noqa: E402
+from chapters import BOOK, ChapterError, chapters, select  # noqa: E402
 
 
 class HandoutError(ValueError):
@@ -90,40 +93,107 @@ def instructor_version(nb):
     return out
 
 
+KINDS = ("student", "instructor")
+
+
 def _check_out(out: Path, book: Path) -> Path:
     out = Path(out)
-    if out.exists() and not out.is_dir():
+    if os.path.lexists(out) and not out.is_dir():
         raise HandoutError(f"the output folder {out} is a file; pass a folder (it is created if missing).")
-    resolved = out.resolve()
-    book = book.resolve()
-    if resolved == book or book in resolved.parents:
-        raise HandoutError(
-            f"refusing to write handouts into {out}: it is the book's source folder {book} or inside it, "
-            "whose notebooks must not be overwritten; pass another folder, e.g. handouts/."
-        )
+    _outside_book(out, book)
     return out
 
 
+def _outside_book(path: Path, book: Path) -> None:
+    resolved = Path(path).resolve()
+    book = Path(book).resolve()
+    if resolved == book or book in resolved.parents:
+        raise HandoutError(
+            f"refusing to write handouts into {path}: it is the book's source folder {book} or inside it, "
+            "whose notebooks must not be overwritten; pass another folder, e.g. handouts/."
+        )
+
+
+def _check_folder(folder: Path, book: Path) -> None:
+    """``folder`` must be a writable folder, or creatable, and outside the book's source folder."""
+    _outside_book(folder, book)
+    if os.path.lexists(folder):
+        if not folder.is_dir():
+            raise HandoutError(
+                f"{folder} exists and is not a folder, so the handouts cannot go there; "
+                "move it away or pass another output folder."
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise HandoutError(f"the folder {folder} is not writable; pass another output folder.")
+        return
+    parent = folder.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise HandoutError(
+            f"cannot create the folder {folder}: {parent} is a file; move it away or pass another output folder."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise HandoutError(f"cannot create the folder {folder}: {parent} is not writable; pass another output folder.")
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_targets(targets: list[Path], book: Path = BOOK, sources: list[Path] = ()) -> None:
+    """Refuse, before anything is written, any target that cannot be written or would touch the book.
+
+    Each target's folder must be a folder (or creatable) outside the book's source folder; no target may
+    be a folder, or a chapter notebook (symlinks and hard links resolved).
+    """
+    protected = [p.resolve() for p in chapters(book).values()] + [Path(p).resolve() for p in sources]
+    for folder in dict.fromkeys(t.parent for t in targets):
+        _check_folder(folder, book)
+    for target in targets:
+        if any(_same(target, src) for src in protected):
+            raise HandoutError(f"refusing to overwrite the source notebook {target.resolve()}.")
+        if target.is_dir():
+            raise HandoutError(f"{target} is a folder, so the handout cannot be written there; move it away.")
+
+
+def _write_atomic(nb, target: Path) -> None:
+    """Write ``nb`` to a temporary file beside ``target``, then move it into place in one step."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write(out: Path, names: list[str] | None = None, book: Path = BOOK) -> list[Path]:
-    """Write the handouts; returns the paths written."""
+    """Write the handouts; returns the paths written.
+
+    Every output path is checked before the first file is written, and each file is written
+    atomically, so bad input leaves nothing half-written.
+    """
     out = _check_out(out, book)
     sources = resolve(list(names or []), book)
     # read and convert everything first: a bad chapter leaves nothing half-written
-    pairs = []
+    plan = []
     for src in sources:
         nb = nbformat.read(src, as_version=4)
-        pairs.append((src, student_version(nb, src.name), instructor_version(nb)))
+        student, instructor = student_version(nb, src.name), instructor_version(nb)
+        plan += [(out / kind / src.name, version) for kind, version in zip(KINDS, (student, instructor))]
+    check_targets([target for target, _ in plan], book, sources)
     written = []
-    for src, student, instructor in pairs:
-        for kind, nb in (("student", student), ("instructor", instructor)):
-            target = out / kind / src.name
-            if target.resolve() == src.resolve():
-                raise HandoutError(f"refusing to overwrite the source notebook {src}.")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".ipynb.tmp")
-            nbformat.write(nb, tmp)
-            tmp.replace(target)
-            written.append(target)
+    for target, nb in plan:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(nb, target)
+        written.append(target)
     return written
 
 
@@ -137,6 +207,12 @@ def main(argv=None) -> int:
     except HandoutError as err:
         print(f"handouts: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(
+            f"handouts: error: could not write the handouts ({err}); check the output folder and try again.",
+            file=sys.stderr,
+        )
+        return 1
     n = len(written) // 2
     print(f"wrote {n} student and {n} instructor notebook(s) under {args.out}/")
     return 0

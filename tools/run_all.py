@@ -20,7 +20,9 @@ plus ``device``), so its peak memory is measured alone. Writes, under
 The report files are replaced only after every chapter has been attempted,
 through temporary files, so an interrupted or refused run leaves an earlier
 report intact. Bad input (an unknown chapter, ``--device cuda`` without a
-GPU, an output folder that cannot be written) is refused before anything runs.
+GPU, an output folder that cannot be written, one that is, holds or lies inside
+the chapters' source folder, or one where an output would land on a chapter
+notebook) is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -68,16 +70,68 @@ def check_device(device: str) -> None:
             raise RunError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu or auto.")
 
 
-def check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise RunError(f"the output folder {out} is a file; pass a folder.")
+REPORTS = ("report.json", "report.md")
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (symlinks resolved; hard links too when both exist)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
+    """Refuse an output folder that would overwrite a chapter or write into the book's source folder.
+
+    Checked before anything is created: ``out`` must not be an existing file, must not be the chapters'
+    source folder (``book`` and the folder of each chapter in ``paths``), lie inside it or contain it,
+    and no output file (an executed notebook, a report or its temporary file) may be a chapter source
+    file; paths are compared resolved, so symlinks do not get round this. Then ``out`` is created and
+    a probe file written, to refuse a folder that cannot be written.
+    """
+    out = Path(out)
+    hint = f"pass another folder, e.g. one under {ROOT / '_build'}/ (the default is {ROOT / '_build' / 'full-run'})"
+    if os.path.lexists(out) and not out.is_dir():
+        raise RunError(f"the output folder {out} is a file; {hint}.")
+    sources = [p.resolve() for p in select_all(book)] + [Path(p).resolve() for p in paths]
+    folders = sorted({Path(book).resolve()} | {s.parent for s in sources})
+    where = out.resolve()
+    for folder in folders:
+        if where == folder or folder in where.parents:
+            raise RunError(
+                f"refusing to write into {out}: it is the chapters' source folder {folder} or inside it, "
+                f"and the executed copies would overwrite or sit beside the chapter notebooks; {hint}."
+            )
+        if where in folder.parents:
+            raise RunError(
+                f"refusing to write into {out}: it contains the chapters' source folder {folder}, "
+                f"whose notebooks must not be overwritten; {hint}."
+            )
+    names = [Path(p).name for p in paths] + list(REPORTS) + [n + ".tmp" for n in REPORTS]
+    for name in names:
+        target = out / name
+        if any(_same(target, src) for src in sources):
+            raise RunError(f"refusing to write {target}: it is (or links to) a chapter source notebook; {hint}.")
+        if target.is_dir():
+            raise RunError(f"the output file {target} is a folder; move it away or {hint}.")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as err:
-        raise RunError(f"cannot write to the output folder {out} ({err.strerror}); pass a writable folder.") from None
+        raise RunError(f"cannot write to the output folder {out} ({err.strerror}); {hint}.") from None
+
+
+def select_all(book: Path = BOOK) -> list[Path]:
+    """Every chapter notebook of ``book`` (those a run could overwrite)."""
+    try:
+        return _select([], book)
+    except ChapterError:
+        return []
 
 
 # Runs one chapter in a child process and prints its peak memory: ru_maxrss of
@@ -330,7 +384,7 @@ def main(argv=None) -> int:
     try:
         paths = select(args.chapters)
         check_device(args.device)
-        check_out(out)
+        check_out(out, paths)
     except RunError as err:
         print(f"run_all: error: {err}", file=sys.stderr)
         return 2
