@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,3 +33,13 @@ def select(names, book: Path = BOOK) -> list[Path]:
             )
         out.extend(match)
     return out
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (symlinks resolved; hard links too when both exist)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ChapterError, chapters, select  # noqa: E402
+from chapters import BOOK, ChapterError, chapters, same_file, select  # noqa: E402
 
 
 class HandoutError(ValueError):
@@ -137,15 +137,6 @@ def _check_folder(folder: Path, book: Path) -> None:
         raise HandoutError(f"cannot create the folder {folder}: {parent} is not writable; pass another output folder.")
 
 
-def _same(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_targets(targets: list[Path], book: Path = BOOK, sources: list[Path] = ()) -> None:
     """Refuse, before anything is written, any target that cannot be written or would touch the book.
 
@@ -156,7 +147,7 @@ def check_targets(targets: list[Path], book: Path = BOOK, sources: list[Path] = 
     for folder in dict.fromkeys(t.parent for t in targets):
         _check_folder(folder, book)
     for target in targets:
-        if any(_same(target, src) for src in protected):
+        if any(same_file(target, src) for src in protected):
             raise HandoutError(f"refusing to overwrite the source notebook {target.resolve()}.")
         if target.is_dir():
             raise HandoutError(f"{target} is a folder, so the handout cannot be written there; move it away.")

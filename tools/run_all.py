@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ROOT, ChapterError  # noqa: E402
+from chapters import BOOK, ROOT, ChapterError, same_file  # noqa: E402
 from chapters import select as _select  # noqa: E402
 
 # A chapter's key results are the glued values its prose quotes, derived from
@@ -73,16 +73,6 @@ def check_device(device: str) -> None:
 REPORTS = ("report.json", "report.md")
 
 
-def _same(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (symlinks resolved; hard links too when both exist)."""
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
     """Refuse an output folder that would overwrite a chapter or write into the book's source folder.
 
@@ -113,7 +103,7 @@ def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
     names = [Path(p).name for p in paths] + list(REPORTS) + [n + ".tmp" for n in REPORTS]
     for name in names:
         target = out / name
-        if any(_same(target, src) for src in sources):
+        if any(same_file(target, src) for src in sources):
             raise RunError(f"refusing to write {target}: it is (or links to) a chapter source notebook; {hint}.")
         if target.is_dir():
             raise RunError(f"the output file {target} is a folder; move it away or {hint}.")
