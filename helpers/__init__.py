@@ -29,6 +29,10 @@ module              what it holds                                         introd
 ``double_descent``  random features and double descent                    08 Double descent
 ==================  ====================================================  ==========================
 
+One module is plumbing that no chapter teaches (``INTERNAL_MODULES``):
+``validate`` holds the checks every helper makes on its arguments, so that a
+wrong type, shape, dtype or value gets a message naming the argument.
+
 The most used names are available at the top level::
 
     import helpers
@@ -66,6 +70,9 @@ MODULE_CHAPTERS = {
     "projections": "07_random_projections",
     "double_descent": "08_double_descent",
 }
+
+#: Modules no chapter teaches: the plumbing every other module uses.
+INTERNAL_MODULES = ("validate",)
 
 __all__ = [
     "CacheError",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import validate
+
 __all__ = [
     "svd_via_eig",
     "low_rank",
@@ -37,17 +39,19 @@ __all__ = [
 
 
 def _matrix(a, name: str = "A", allow_colour: bool = False) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float64)
+    arr = validate.array(a, name)
     ok = arr.ndim == 2 or (allow_colour and arr.ndim == 3 and arr.shape[2] in (3, 4))
     if not ok:
         want = "a 2-D matrix (or an H x W x 3 colour image)" if allow_colour else "a 2-D matrix"
         raise ValueError(f"{name} must be {want}; got an array of shape {arr.shape}.")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}).")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first.")
     return arr
+
+
+def _singular_values(s, name: str = "s") -> np.ndarray:
+    s = validate.array(s, name, ndim=1)
+    if np.any(s < 0):
+        raise ValueError(f"{name} must hold non-negative singular values; got a minimum of {s.min():g}.")
+    return s
 
 
 def check_rank(k, top: int, what: str) -> int:
@@ -66,7 +70,7 @@ def check_rank(k, top: int, what: str) -> int:
         If ``k`` is outside 1 … ``top``.
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"rank k must be an integer from 1 to {top} ({what}), not {k!r}.")
+        raise TypeError(f"rank k must be an integer from 1 to {top} ({what}), not {validate.describe(k)}.")
     if not 1 <= k <= top:
         raise ValueError(f"rank k must be an integer from 1 to {top}, {what}; got {k}.")
     return int(k)
@@ -86,15 +90,20 @@ def positive_int(value, name: str) -> int:
     ValueError
         If ``value`` < 1.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}.")
-    return int(value)
+    return validate.positive_int(value, name)
 
 
 def _rank(k, m: int, n: int) -> int:
     return check_rank(k, min(m, n), f"min(m, n) for a {m}x{n} matrix")
+
+
+def _ranks(ks, top: int, what: str) -> list[int]:
+    if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__"):
+        raise TypeError(f"ks must be a list of ranks, got {validate.describe(ks)}.")
+    ks = list(np.asarray(ks, dtype=object).ravel()) if isinstance(ks, np.ndarray) else list(ks)
+    if not ks:
+        raise ValueError("ks is empty: give at least one rank.")
+    return [check_rank(k, top, what) for k in ks]
 
 
 def svd_via_eig(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -164,11 +173,10 @@ def rank_one_terms(a, k: int) -> np.ndarray:
 
 def eckart_young_error(s, k: int) -> float:
     """‖A − A_k‖_F predicted from the singular values: √(Σ_{i>k} σᵢ²)."""
-    s = np.asarray(s, dtype=np.float64)
-    if s.ndim != 1 or np.any(s < 0) or np.any(np.diff(s) > 0):
-        raise ValueError("s must be a 1-D array of non-negative singular values in decreasing order.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= s.size:
-        raise ValueError(f"k must be an integer between 0 and {s.size}; got {k!r}.")
+    s = _singular_values(s)
+    if np.any(np.diff(s) > 0):
+        raise ValueError("s must hold the singular values in decreasing order, as np.linalg.svd returns them.")
+    k = validate.integer(k, "rank k", low=0, high=s.size)
     return float(np.sqrt(np.sum(s[k:] ** 2)))
 
 
@@ -177,6 +185,8 @@ def storage(m: int, n: int, k: int, channels: int = 1) -> dict:
 
     A rank-k factorisation keeps k(m + n + 1) numbers per channel (U_k, σ, V_k).
     """
+    m, n = validate.positive_int(m, "m"), validate.positive_int(n, "n")
+    channels = validate.positive_int(channels, "channels")
     k = _rank(k, m, n)
     kept = channels * k * (m + n + 1)
     full = channels * m * n
@@ -185,9 +195,7 @@ def storage(m: int, n: int, k: int, channels: int = 1) -> dict:
 
 def energy(s) -> np.ndarray:
     """Cumulative energy Σ_{i<=k} σᵢ² / Σ σᵢ² for k = 1..len(s)."""
-    s = np.asarray(s, dtype=np.float64)
-    if s.ndim != 1 or s.size == 0 or np.any(s < 0) or not np.all(np.isfinite(s)):
-        raise ValueError("s must be a non-empty 1-D array of finite, non-negative singular values.")
+    s = _singular_values(s)
     total = np.sum(s**2)
     if total == 0:
         raise ValueError("all singular values are zero: the matrix has no energy to share out.")
@@ -196,8 +204,7 @@ def energy(s) -> np.ndarray:
 
 def rank_for_energy(s, fraction: float) -> int:
     """Smallest k whose first k singular values hold at least ``fraction`` of the energy."""
-    if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
-        raise ValueError(f"fraction must be in (0, 1], e.g. 0.95; got {fraction!r}.")
+    fraction = validate.fraction(fraction, "fraction (of the energy, e.g. 0.95)")
     cum = energy(s)
     # tiny tolerance so that fraction=1 is reached despite rounding in cumsum
     return int(min(np.searchsorted(cum, fraction - 1e-12) + 1, cum.size))
@@ -212,7 +219,7 @@ def stable_rank(s) -> float:
     largest singular value dominates.
     """
     energy(s)  # validates s: non-empty, finite, non-negative, not all zero
-    s = np.asarray(s, dtype=np.float64)
+    s = _singular_values(s)
     return float(np.sum(s**2) / np.max(s) ** 2)
 
 
@@ -221,6 +228,7 @@ def psnr(clean, estimate, data_range: float = 1.0) -> float:
     from skimage.metrics import peak_signal_noise_ratio
 
     clean, estimate = _matrix(clean, "clean", True), _matrix(estimate, "estimate", True)
+    data_range = validate.real(data_range, "data_range", low=0, low_open=True)
     if clean.shape != estimate.shape:
         raise ValueError(f"clean {clean.shape} and estimate {estimate.shape} must have the same shape.")
     return float(peak_signal_noise_ratio(clean, estimate, data_range=data_range))
@@ -229,8 +237,8 @@ def psnr(clean, estimate, data_range: float = 1.0) -> float:
 def add_noise(image, sigma: float, seed: int = 0) -> np.ndarray:
     """``image`` plus i.i.d. Gaussian noise of standard deviation ``sigma`` (not clipped)."""
     image = _matrix(image, "image", allow_colour=True)
-    if not isinstance(sigma, (int, float, np.floating)) or not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"noise level sigma must be a finite number >= 0; got {sigma!r}.")
+    sigma = validate.real(sigma, "noise level sigma", low=0)
+    seed = validate.integer(seed, "seed", low=0)
     rng = np.random.default_rng(seed)
     return image + sigma * rng.standard_normal(image.shape)
 
@@ -241,23 +249,24 @@ def gavish_donoho_lambda(beta: float) -> float:
     The optimal hard threshold for singular values of an m x n matrix with
     white noise of level σ is τ = λ*(β) √n σ.
     """
-    if not 0 < beta <= 1:
-        raise ValueError(f"aspect ratio beta = m/n must be in (0, 1]; got {beta}.")
+    beta = validate.fraction(beta, "aspect ratio beta = m/n")
     return float(np.sqrt(2 * (beta + 1) + 8 * beta / (beta + 1 + np.sqrt(beta**2 + 14 * beta + 1))))
 
 
 def gavish_donoho_rank(s, shape: tuple, sigma: float) -> tuple[int, float]:
     """Number of singular values above the Gavish–Donoho threshold, and the threshold."""
-    m, n = sorted(int(d) for d in shape)
-    if not isinstance(sigma, (int, float, np.floating)) or not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"noise level sigma must be a finite number >= 0; got {sigma!r}.")
+    s = _singular_values(s)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(f"shape must be the (m, n) pair of the matrix, got {validate.describe(shape)}.")
+    m, n = sorted(validate.positive_int(d, "each entry of shape") for d in shape)
+    sigma = validate.real(sigma, "noise level sigma", low=0)
     tau = gavish_donoho_lambda(m / n) * np.sqrt(n) * sigma
-    return int(np.sum(np.asarray(s) > tau)), float(tau)
+    return int(np.sum(s > tau)), float(tau)
 
 
 def denoise(noisy, k: int) -> np.ndarray:
     """Truncate a noisy image to rank ``k`` (an alias of :func:`low_rank` named for the chapter)."""
-    return low_rank(noisy, k)
+    return low_rank(_matrix(noisy, "noisy", allow_colour=True), k)
 
 
 def denoising_study(clean, sigma: float, *, energy_fraction: float = 0.9, seed: int = 0) -> dict:
@@ -278,8 +287,7 @@ def denoising_study(clean, sigma: float, *, energy_fraction: float = 0.9, seed: 
         denoised images ``best``, ``energy_image``, ``gd_image``.
     """
     clean = _matrix(clean, "clean")
-    if not (isinstance(energy_fraction, (int, float)) and 0 < energy_fraction <= 1):
-        raise ValueError(f"energy_fraction must be in (0, 1]; got {energy_fraction!r}.")
+    energy_fraction = validate.fraction(energy_fraction, "energy_fraction")
     noisy = add_noise(clean, sigma, seed)
     u, s, vt = np.linalg.svd(noisy, full_matrices=False)
     r = s.size
@@ -334,7 +342,14 @@ def bundled_image(name: str, *, gray: bool, half: bool = False) -> np.ndarray:
     """
     import skimage
 
-    if not isinstance(name, str) or name.startswith("_") or not callable(getattr(skimage.data, name, None)):
+    gray, half = validate.boolean(gray, "gray"), validate.boolean(half, "half")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the name of a scikit-image image, e.g. 'camera'; got {validate.describe(name)}.")
+    if (
+        name.startswith("_")
+        or name in {"download_all", "lfw_subset"}
+        or not callable(getattr(skimage.data, name, None))
+    ):
         raise ValueError(f"{name!r} is not one of scikit-image's bundled images; try 'camera', 'coins' or 'astronaut'.")
     img = getattr(skimage.data, name)()
     if gray and img.ndim == 3:
@@ -367,10 +382,8 @@ def truncation_sweep(image, ks, s=None) -> dict:
         ``ks``, ``rel_err``, ``predicted``, ``psnr``, ``ratio``.
     """
     image = _matrix(image, "image")
-    ks = [_rank(k, *image.shape) for k in np.asarray(ks).ravel().tolist()]
-    if not ks:
-        raise ValueError("ks is empty: give at least one rank.")
-    s = np.linalg.svd(image, compute_uv=False) if s is None else np.asarray(s, dtype=np.float64)
+    ks = _ranks(ks, min(image.shape), f"min(m, n) for a {image.shape[0]}x{image.shape[1]} image")
+    s = np.linalg.svd(image, compute_uv=False) if s is None else _singular_values(s)
     if s.shape != (min(image.shape),):
         raise ValueError(f"s must hold the {min(image.shape)} singular values of the image, got shape {s.shape}.")
     norm_f = np.linalg.norm(image)
@@ -407,8 +420,9 @@ def nearest_centroid_accuracies(train_x, train_y, test_x, test_y, ks) -> list[fl
 
     from sklearn.neighbors import NearestCentroid
 
-    train_x, test_x = np.asarray(train_x), np.asarray(test_x)
-    train_y, test_y = np.asarray(train_y), np.asarray(test_y)
+    train_x, test_x = validate.array(train_x, "train_x"), validate.array(test_x, "test_x")
+    train_y = validate.array(train_y, "train_y", dtype=None)
+    test_y = validate.array(test_y, "test_y", dtype=None)
     if train_x.ndim != 2 or test_x.ndim != 2 or train_x.shape[1] != test_x.shape[1]:
         raise ValueError(
             f"train_x and test_x must be 2-D with the same number of columns; got {train_x.shape} and {test_x.shape}."
@@ -416,9 +430,7 @@ def nearest_centroid_accuracies(train_x, train_y, test_x, test_y, ks) -> list[fl
     if train_y.shape != (len(train_x),) or test_y.shape != (len(test_x),):
         raise ValueError("train_y and test_y must hold one label per row of train_x and test_x.")
     d = train_x.shape[1]
-    for k in ks:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= d:
-            raise ValueError(f"every k must be an integer between 1 and the {d} columns; got {k!r}.")
+    ks = _ranks(ks, d, f"the {d} columns of train_x")
     acc = []
     with warnings.catch_warnings():
         # constant columns (MNIST's corner pixels are 0 in every image) make

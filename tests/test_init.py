@@ -11,7 +11,8 @@ MODULES = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "_
 
 
 def test_every_module_is_mapped_to_the_chapter_that_introduces_it():
-    assert sorted(helpers.MODULE_CHAPTERS) == MODULES
+    assert sorted([*helpers.MODULE_CHAPTERS, *helpers.INTERNAL_MODULES]) == MODULES
+    assert not set(helpers.MODULE_CHAPTERS) & set(helpers.INTERNAL_MODULES)
     for module, chapter in helpers.MODULE_CHAPTERS.items():
         path = ROOT / "book" / f"{chapter}.ipynb"
         assert path.is_file(), f"{module}: no chapter {chapter}"
@@ -29,6 +30,11 @@ def test_the_docstring_lists_every_module_with_its_chapter():
     for module, chapter in helpers.MODULE_CHAPTERS.items():
         row = next((line for line in doc.splitlines() if line.startswith(f"``{module}``")), None)
         assert row and row.rstrip().split("  ")[-1].strip().startswith(chapter[:2]), f"{module}: {row!r}"
+
+
+def test_the_docstring_names_the_internal_modules():
+    for module in helpers.INTERNAL_MODULES:
+        assert f"``{module}``" in helpers.__doc__
 
 
 def test_top_level_names_exist():

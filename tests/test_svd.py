@@ -186,14 +186,14 @@ def test_nans_are_refused():
 
 @pytest.mark.parametrize("sigma", [-0.1, float("nan"), "0.1"])
 def test_bad_noise_level(sigma):
-    with pytest.raises(ValueError, match="noise level sigma must be a finite number >= 0"):
+    with pytest.raises((TypeError, ValueError), match="noise level sigma must be a"):
         svd.add_noise(np.ones((4, 4)), sigma)
-    with pytest.raises(ValueError, match="noise level sigma"):
+    with pytest.raises((TypeError, ValueError), match="noise level sigma"):
         svd.denoising_study(np.ones((4, 4)), sigma)
 
 
 def test_other_bad_inputs():
-    with pytest.raises(ValueError, match="fraction must be in"):
+    with pytest.raises(ValueError, match=r"fraction \(of the energy, e.g. 0.95\) must be in \(0, 1\]"):
         svd.rank_for_energy([3.0, 1.0], 1.5)
     with pytest.raises(ValueError, match="all singular values are zero"):
         svd.energy([0.0, 0.0])
@@ -265,7 +265,7 @@ def test_bundled_image_gray_colour_and_half():
 
 @pytest.mark.parametrize("name", ["no_such_image", "_private", 3, "data_dir"])
 def test_bundled_image_refuses_unknown_names(name):
-    with pytest.raises(ValueError, match="bundled images"):
+    with pytest.raises((TypeError, ValueError), match="bundled images|name of a scikit-image image"):
         svd.bundled_image(name, gray=True)
 
 
@@ -310,7 +310,7 @@ def test_nearest_centroid_accuracies_on_separable_data():
 
 def test_nearest_centroid_accuracies_bad_input():
     x, y = RNG.random((20, 4)), np.arange(20) % 2
-    with pytest.raises(ValueError, match="between 1 and the 4 columns"):
+    with pytest.raises(ValueError, match="from 1 to 4, the 4 columns of train_x"):
         svd.nearest_centroid_accuracies(x, y, x, y, [5])
     with pytest.raises(ValueError, match="same number of columns"):
         svd.nearest_centroid_accuracies(x, y, x[:, :3], y, [1])
@@ -327,7 +327,7 @@ def test_check_rank_and_positive_int():
     assert svd.positive_int(np.int32(2), "n") == 2
     with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
         svd.positive_int(0, "n")
-    with pytest.raises(TypeError, match="n must be an integer, not 1.5"):
+    with pytest.raises(TypeError, match="n must be an integer, got 1.5"):
         svd.positive_int(1.5, "n")
 
 
