@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import validate
+
 __all__ = [
     "median_time",
     "paired_times",
@@ -26,6 +28,58 @@ __all__ = [
 ]
 
 
+# The longest min_time accepted: a timing that runs each repeat for over an hour is a typo.
+_MAX_MIN_TIME = 3600.0
+
+
+def _callable(fn, name: str):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a function to call with no arguments, got {validate.describe(fn)}.")
+    return fn
+
+
+def _timing(count, count_name: str, min_time, warmup) -> tuple[int, int, float]:
+    """The shared timing settings, checked: a positive count of repeats/rounds, min_time > 0, warmup >= 0."""
+    count = validate.positive_int(count, count_name)
+    warmup = validate.integer(warmup, "warmup", low=0)
+    min_time = validate.real(min_time, "min_time", low=0.0, low_open=True, high=_MAX_MIN_TIME)
+    return count, warmup, min_time
+
+
+def _model(model, name: str = "model"):
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
+    return model
+
+
+def _batch(inputs, name: str = "inputs", *, ndim=None):
+    """A non-empty floating tensor batch (N, ...) without NaN."""
+    import torch
+
+    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2 or inputs.shape[0] < 1:
+        raise ValueError(
+            f"{name} must be a batch of examples as a tensor, e.g. test_images[:256]; got {validate.describe(inputs)}."
+        )
+    if ndim is not None and inputs.dim() != ndim:
+        raise ValueError(
+            f"{name} must be a batch of images as a (N, C, H, W) tensor, e.g. test_images[:256]; "
+            f"got shape {tuple(inputs.shape)}."
+        )
+    if not inputs.is_floating_point():
+        raise TypeError(f"{name} must be floating-point, got {inputs.dtype}; convert it with .float().")
+    validate.tensor(inputs, name)
+    return inputs
+
+
+def _dry_run(model, x, name: str) -> None:
+    """One call of ``model`` on ``x``, so that a batch it cannot take is refused in words, not timed."""
+    from .models import _run
+
+    _run(model, x, name)
+
+
 def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float = 0.02, warmup: int = 1) -> float:
     """Median over ``repeats`` of the seconds one call of ``fn`` takes.
 
@@ -34,13 +88,8 @@ def median_time(fn: Callable[[], object], *, repeats: int = 7, min_time: float =
     resolution) and divides by the number of calls. ``warmup`` calls run first
     and are not timed (caches, lazy initialisation, thread pools).
     """
-    for label, value in (("repeats", repeats), ("warmup", warmup)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if label == "repeats" else 0):
-            raise ValueError(
-                f"{label} must be a {'positive' if label == 'repeats' else 'non-negative'} integer, got {value!r}."
-            )
-    if not min_time > 0:
-        raise ValueError(f"min_time must be positive, got {min_time!r}.")
+    _callable(fn, "fn")
+    repeats, warmup, min_time = _timing(repeats, "repeats", min_time, warmup)
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
@@ -68,10 +117,14 @@ def paired_times(fns: dict, *, rounds: int = 7, min_time: float = 0.02, warmup: 
     of the ``rounds`` per-round times, in order (round i of every function
     ran in the same minute).
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-        raise ValueError(f"rounds must be a positive integer, got {rounds!r}.")
+    if not isinstance(fns, dict):
+        raise TypeError(f"fns must be a dict {{name: function}}, got {validate.describe(fns)}.")
+    rounds, warmup, min_time = _timing(rounds, "rounds", min_time, warmup)
+    samples = validate.boolean(samples, "samples")
     if not fns:
-        raise ValueError("give at least one function to time.")
+        raise ValueError("fns is empty: give at least one function to time.")
+    for name, fn in fns.items():
+        _callable(fn, f"fns[{name!r}]")
     numbers = {}
     for name, fn in fns.items():
         for _ in range(warmup):
@@ -123,8 +176,11 @@ def speedup(
     from . import perf
     from .config import get_device
 
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2 or inputs.shape[0] < 1:
-        raise ValueError("inputs must be a batch of examples as a tensor, e.g. test_images[:256].")
+    _model(baseline, "baseline")
+    _model(candidate, "candidate")
+    _batch(inputs)
+    rounds, _, min_time = _timing(rounds, "rounds", min_time, 0)
+    channels_last = validate.boolean(channels_last, "channels_last")
     dev = get_device(device)
     x = inputs.to(dev)
     models = {"baseline": baseline.to(dev).eval(), "candidate": candidate.to(dev).eval()}
@@ -139,6 +195,8 @@ def speedup(
 
     layout = perf.channels_last(models.values(), dev, enabled=channels_last)
     with layout, perf.threads(threads), torch.inference_mode():
+        for name, m in models.items():
+            _dry_run(m, x, f"inputs (for the {name})")
         t = paired_times(
             {k: runner(m) for k, m in models.items()}, rounds=rounds, min_time=min_time, warmup=2, samples=True
         )
@@ -170,7 +228,10 @@ def inference_time(
 ) -> float:
     """Median seconds of one forward pass of ``model`` on a batch of ``batch_size`` inputs.
 
-    ``inputs`` (a tensor batch) replaces the default random batch.
+    ``inputs`` (a tensor batch) replaces the default random batch; its first
+    ``batch_size`` examples are timed, so it must hold at least that many (a
+    shorter batch is refused rather than timed as if it were the size asked
+    for), and each must have shape ``input_shape``.
     ``channels_last`` as in :func:`speedup`.
 
     Runs in ``torch.inference_mode`` on ``device`` with the model in eval
@@ -183,11 +244,27 @@ def inference_time(
 
     from . import perf
     from .config import get_device
+    from .models import _shape
 
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    _model(model)
+    input_shape = _shape(input_shape)
+    batch_size = validate.positive_int(batch_size, "batch_size")
+    repeats, warmup, min_time = _timing(repeats, "repeats", min_time, warmup)
+    channels_last = validate.boolean(channels_last, "channels_last")
+    if inputs is not None:
+        _batch(inputs)
+        if tuple(inputs.shape[1:]) != input_shape:
+            raise ValueError(
+                f"inputs hold examples of shape {tuple(inputs.shape[1:])}, but input_shape is {input_shape}; "
+                "they must agree."
+            )
+        if inputs.shape[0] < batch_size:
+            raise ValueError(
+                f"inputs hold {inputs.shape[0]} examples but batch_size is {batch_size}: the timing would be of a "
+                f"batch of {inputs.shape[0]}. Pass at least batch_size examples, or batch_size={inputs.shape[0]}."
+            )
     dev = get_device(device)
-    x = (torch.randn((batch_size,) + tuple(input_shape)) if inputs is None else inputs[:batch_size]).to(dev)
+    x = (torch.randn((batch_size, *input_shape)) if inputs is None else inputs[:batch_size]).to(dev)
     was = model.training
     model.to(dev).eval()
 
@@ -198,6 +275,7 @@ def inference_time(
 
     try:
         with perf.channels_last(model, dev, enabled=channels_last), perf.threads(threads), torch.inference_mode():
+            _dry_run(model, x, "inputs" if inputs is not None else "input_shape")
             return median_time(call, repeats=repeats, min_time=min_time, warmup=warmup)
     finally:
         model.train(was)
@@ -225,6 +303,10 @@ def module_times(
             raise TypeError(f"module_times expects torch.nn.Sequential models, got {type(seq).__name__}.")
     if not sequentials:
         raise ValueError("give at least one torch.nn.Sequential.")
+    _batch(x, "x")
+    rounds, _, min_time = _timing(rounds, "rounds", min_time, 0)
+    channels_last = validate.boolean(channels_last, "channels_last")
+
     names = [n for n, _ in sequentials[0].named_children()]
     for seq in sequentials[1:]:
         if [n for n, _ in seq.named_children()] != names:
@@ -237,6 +319,8 @@ def module_times(
     try:
         layout = perf.channels_last(sequentials, "cpu", enabled=channels_last)
         with layout, perf.threads(threads), torch.inference_mode():
+            for s in sequentials:
+                _dry_run(s, x, "x")
             for name in names:
                 mods = [dict(s.named_children())[name] for s in sequentials]
                 fns = {i: (lambda m=m, inp=inp: m(inp)) for i, (m, inp) in enumerate(zip(mods, inputs))}
@@ -294,11 +378,20 @@ def convolution_timings(image_sizes, kernel_sizes, *, repeats: int = 7, device="
     import torch
     import torch.nn.functional as F
 
-    image_sizes, kernel_sizes = list(image_sizes), list(kernel_sizes)
-    for label, values in (("image size", image_sizes), ("kernel size", kernel_sizes)):
-        if not values or any(not isinstance(v, int) or v < 1 for v in values):
-            raise ValueError(f"each {label} must be a positive integer, got {values!r}.")
-    dev = torch.device(device)
+    from .config import get_device
+
+    sizes = {}
+    for label, values in (("image_sizes", image_sizes), ("kernel_sizes", kernel_sizes)):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{label} must be a list of positive integers, got {validate.describe(values)}.")
+        values = list(values)
+        if not values:
+            raise ValueError(f"{label} is empty; give at least one size.")
+        sizes[label] = [validate.positive_int(v, f"each entry of {label}") for v in values]
+    image_sizes, kernel_sizes = sizes["image_sizes"], sizes["kernel_sizes"]
+    repeats = validate.positive_int(repeats, "repeats")
+    seed = validate.integer(seed, "seed", low=0, high=2**63 - 1)
+    dev = get_device(device)
     gen = torch.Generator().manual_seed(seed)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     timings = {
@@ -341,7 +434,12 @@ def convolution_timings(image_sizes, kernel_sizes, *, repeats: int = 7, device="
 
 def fft_crossover(direct, via_fft, kernel_sizes) -> list:
     """Per image size (row), the smallest kernel size at which the FFT is faster; ``None`` if never in the range."""
-    direct, via_fft = np.asarray(direct, dtype=float), np.asarray(via_fft, dtype=float)
+    # NaN marks a kernel larger than the image (skipped), so NaN is allowed here
+    direct = validate.array(direct, "direct", ndim=2, finite=False)
+    via_fft = validate.array(via_fft, "via_fft", ndim=2, finite=False)
+    if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, "__len__"):
+        raise TypeError(f"kernel_sizes must be a list of positive integers, got {validate.describe(kernel_sizes)}.")
+    kernel_sizes = [validate.positive_int(k, "each entry of kernel_sizes") for k in kernel_sizes]
     if direct.shape != via_fft.shape or direct.ndim != 2 or direct.shape[1] != len(kernel_sizes):
         raise ValueError(
             f"direct {direct.shape} and via_fft {via_fft.shape} must both be (image sizes, {len(kernel_sizes)})."
@@ -374,13 +472,14 @@ def layout_times(model, inputs, *, threads: int | None = None, rounds: int = 7, 
 
     from . import perf
 
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 4 or inputs.shape[0] < 1:
-        raise ValueError("inputs must be a batch of images as a (N, C, H, W) tensor, e.g. test_images[:256].")
+    _model(model)
+    _batch(inputs, ndim=4)
+    rounds, _, min_time = _timing(rounds, "rounds", min_time, 0)
+    inputs = inputs.cpu()
     model = model.cpu().eval()
     nhwc = copy.deepcopy(model)  # the same weights, stored channels-last
     with perf.threads(threads), perf.channels_last(nhwc, "cpu"), torch.inference_mode():
+        _dry_run(model, inputs, "inputs")
         return paired_times(
             {"NCHW": lambda: model(inputs), "NHWC": lambda: nhwc(inputs)}, rounds=rounds, min_time=min_time
         )

@@ -17,11 +17,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
+
 from .config import cache_dir
+from .validate import describe
 
 __all__ = [
     "CacheError",
@@ -64,6 +68,8 @@ def _inside(rel: str | os.PathLike, what: str) -> Path:
     if not isinstance(raw, str):
         raise TypeError(f"{what} must be a text path, not {type(raw).__name__}.")
     path = Path(raw)
+    if "\0" in raw:
+        raise ValueError(f"{what}={raw!r} contains a NUL character; give a name such as 'checkpoints'.")
     if not raw.strip() or path == Path("."):
         raise ValueError(f"{what}={raw!r} is empty; give a name such as 'checkpoints'.")
     if path.is_absolute() or path.anchor or ".." in path.parts:
@@ -109,8 +115,27 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:
     only when it returns without error is ``tmp`` renamed to ``path``. On any
     error (including KeyboardInterrupt) the temporary file is removed and the
     previous content of ``path``, if any, is left untouched.
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a path or ``write`` is not callable.
+    ValueError
+        If ``path`` is empty, names a folder (an existing one, or ``"."``) or
+        holds a NUL character.
     """
-    path = Path(path)
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {describe(path)}.")
+    raw = os.fspath(path)
+    if not raw.strip() or "\0" in raw:
+        raise ValueError(f"path={raw!r} is not a file path; give the file to write, e.g. cache_path('sub', 'f.pt').")
+    if not callable(write):
+        raise TypeError(
+            f"write must be a function that writes the file at the path it is given, got {describe(write)}."
+        )
+    path = Path(raw)
+    if path.name in ("", ".", "..") or raw.endswith(("/", os.sep)) or path.is_dir():
+        raise ValueError(f"path={raw!r} is a folder, not a file; give the file to write inside it.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -141,13 +166,37 @@ _SET_TAG = "<set>"
 
 
 def _key_json(value: Any, name: str) -> str:
-    return json.dumps(value, sort_keys=True, default=lambda o: _key_default(o, name))
+    try:
+        return json.dumps(value, sort_keys=True, default=lambda o: _key_default(o, name))
+    except TypeError as err:
+        if "cache_key:" in str(err):
+            raise
+        raise TypeError(
+            f"cache_key: argument {name!r} holds a dict whose keys cannot be written in a stable "
+            f"order ({err}); use keys of one type (all str, or all int)."
+        ) from None
+    except ValueError as err:  # a container that holds itself
+        raise ValueError(f"cache_key: argument {name!r} cannot be written as a key ({err}).") from None
+
+
+# An object whose text form holds its memory address ("<function f at 0x7f...>")
+# would give another key in every session.
+_ADDRESS = " at 0x"
 
 
 def _key_default(obj: Any, name: str) -> Any:
-    """The JSON stand-in for a value JSON cannot write: sets sorted, anything else ``str``."""
+    """The JSON stand-in for a value JSON cannot write: sets sorted, arrays hashed, anything else ``str``."""
+    if _is_array(obj):
+        return _array_key(obj, name)
     if not isinstance(obj, (set, frozenset)):
-        return str(obj)
+        text = str(obj)
+        if _ADDRESS in text:
+            raise TypeError(
+                f"cache_key: argument {name!r} holds {describe(obj)}, whose text form holds a memory "
+                "address and so changes in every session; pass what determines it instead (a name, "
+                "a number, a string)."
+            )
+        return text
     members = list(obj)
     try:
         sorted(members)
@@ -165,18 +214,43 @@ def _key_default(obj: Any, name: str) -> Any:
     return {_SET_TAG: members}
 
 
+def _is_array(obj: Any) -> bool:
+    return isinstance(obj, (np.ndarray, np.generic, torch.Tensor))
+
+
+def _array_key(obj: Any, name: str) -> Any:
+    """A NumPy array or torch tensor by its content: ``str`` would abbreviate a large one to ``[0, 0, ..., 0]``."""
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, torch.Tensor):
+        obj = obj.detach().cpu()
+        if obj.dtype == torch.bfloat16:
+            obj = obj.float()
+        obj = obj.numpy()
+    if obj.dtype.kind not in "biufc":
+        raise TypeError(
+            f"cache_key: argument {name!r} holds an array of dtype {obj.dtype}, which has no stable key; "
+            "pass an array of numbers (or a list of strings)."
+        )
+    arr = np.ascontiguousarray(obj)
+    digest = hashlib.sha256(arr.tobytes()).hexdigest()[:16]
+    return {"<array>": [str(arr.dtype), list(arr.shape), digest]}
+
+
 def cache_key(**parts: Any) -> str:
     """A short stable hash of everything that determines a derived file.
 
     The parts are serialised as sorted JSON (non-JSON values through ``str``,
-    sets and frozensets, also nested, in sorted order), so the same inputs give
-    the same key in every session.
+    sets and frozensets, also nested, in sorted order; NumPy arrays and torch
+    tensors by a hash of their dtype, shape and content, NumPy scalars as
+    Python numbers), so the same inputs give the same key in every session.
 
     Raises
     ------
     TypeError
         If a set's members cannot be sorted (mixed types, objects without an
-        order); the message names the argument.
+        order), a dict mixes key types, or a value's text form holds a memory
+        address (a function, a plain object); the message names the argument.
     """
     for name, value in parts.items():  # a set error names its argument
         _key_json(value, name)
@@ -224,7 +298,19 @@ def code_fingerprint(modules=None) -> str:
         # __init__ only re-exports names and maps modules to chapters
         names = sorted(p.stem for p in package.glob("*.py") if p.stem not in PRESENTATION_MODULES | {"__init__"})
     else:
-        names = sorted(set(modules))
+        if isinstance(modules, (str, bytes)) or not isinstance(modules, Iterable):
+            raise TypeError(
+                f"modules must be a list of helpers module names such as ['data'], got {describe(modules)}."
+            )
+        names = list(modules)
+        names = sorted(set(names)) if all(isinstance(m, str) for m in names) else names
+        for name in names:
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"modules must hold helpers module names such as 'data', got {describe(name)}.")
+        if not names:
+            raise ValueError(
+                "modules is empty; name at least one helpers module (e.g. ['data']), or pass None for all."
+            )
     digest = hashlib.sha256()
     for name in names:
         path = package / f"{name}.py"

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validate import describe
+
 __all__ = ["ClaimError", "expect"]
 
 
@@ -47,21 +49,26 @@ def expect(condition, claim: str, cfg) -> bool:
     ------
     ClaimError
         In full mode, when the claim is false.
+    TypeError, ValueError
+        If ``condition`` is not one boolean (a number such as a count is
+        refused: it is not a comparison), ``claim`` is not a non-empty string
+        or ``cfg`` has no boolean ``quick``.
     """
-    if not isinstance(claim, str) or not claim.strip():
+    if not isinstance(claim, str):
+        raise TypeError(f"claim must be the sentence being checked, as a string; got {describe(claim)}.")
+    if not claim.strip():
         raise ValueError("claim must be the sentence being checked, as a non-empty string.")
-    if not hasattr(cfg, "quick"):
-        raise TypeError(f"cfg must be the chapter's Config (from helpers.setup), got {type(cfg).__name__}.")
-    try:
-        arr = np.asarray(condition.detach().cpu() if hasattr(condition, "detach") else condition)
-    except Exception:  # pragma: no cover - anything numpy cannot read
-        arr = None
-    if arr is None or arr.size != 1 or arr.dtype.kind not in "bui":
-        raise TypeError(f"condition must be a single boolean (the comparison behind the claim), got {condition!r}.")
+    quick = getattr(cfg, "quick", None)
+    if not isinstance(quick, (bool, np.bool_)):
+        raise TypeError(
+            "cfg must be the chapter's Config (from helpers.setup), whose .quick is True or False; "
+            f"got {describe(cfg)}."
+        )
+    arr = _one_boolean(condition)
     holds = bool(arr.reshape(()))
     if holds:
         print(f"✓ claim holds: {claim}")
-    elif cfg.quick:
+    elif quick:
         print(f"⚠ quick mode: the claim does not hold on this small run (full mode would stop here): {claim}")
     else:
         raise ClaimError(
@@ -69,3 +76,26 @@ def expect(condition, claim: str, cfg) -> bool:
             "from the new numbers, or find out what changed."
         )
     return holds
+
+
+def _one_boolean(condition) -> np.ndarray:
+    """``condition`` as a NumPy array holding one boolean, else a TypeError.
+
+    A number is refused, not read as true or false: ``expect(count, ...)``
+    would otherwise pass whenever the count is not zero, whatever the claim.
+    """
+    if hasattr(condition, "detach"):  # a torch tensor, possibly on the GPU
+        condition = condition.detach().cpu()
+    try:
+        arr = np.asarray(condition)
+    except Exception:  # anything NumPy cannot read (ragged lists, ...)
+        arr = None
+    if arr is None or arr.size != 1 or arr.dtype.kind != "b":
+        what = describe(condition)
+        hint = (
+            " (a number, not a comparison: write e.g. count > 0)"
+            if arr is not None and arr.dtype.kind in "iufc"
+            else ""
+        )
+        raise TypeError(f"condition must be a single boolean (the comparison behind the claim), got {what}{hint}.")
+    return arr

@@ -39,12 +39,16 @@ from __future__ import annotations
 
 import os
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from .validate import boolean, describe, integer
 
 __all__ = [
     "Config",
@@ -73,6 +77,8 @@ def env_flag(name: str, default: bool = False) -> bool:
     (any case); anything else raises ``ValueError`` naming the variable, so
     that a typo is not read as "no".
     """
+    _check_variable_name(name)
+    default = boolean(default, "default")
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
         return default
@@ -98,9 +104,25 @@ def is_quick(quick: bool | None = None) -> bool:
     """
     if quick is None:
         return env_flag("LAAIC_QUICK")
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be True, False or None, not {quick!r}.")
-    return quick
+    if not isinstance(quick, (bool, np.bool_)):
+        raise TypeError(f"quick must be True, False or None, not {describe(quick)}.")
+    return bool(quick)
+
+
+def _check_variable_name(name) -> str:
+    """``name`` if it can name an environment variable (a non-empty string without '=' or NUL)."""
+    if not isinstance(name, str):
+        raise TypeError(f"the environment variable name must be a string such as 'LAAIC_QUICK', got {describe(name)}.")
+    if not name.strip() or "=" in name or "\0" in name:
+        raise ValueError(
+            f"the environment variable name must be a non-empty name without '=' such as 'LAAIC_QUICK', got {name!r}."
+        )
+    return name
+
+
+# What get_device understands: "cpu", "cuda" or "cuda:N" (N a non-negative integer).
+_DEVICE_NAME = re.compile(r"(cpu|cuda)(?::(\d+))?")
+_DEVICE_HINT = "use 'auto', 'cpu', 'cuda' or 'cuda:N' (N = 0, 1, ...)"
 
 
 def get_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -114,37 +136,48 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
 
     Raises
     ------
+    TypeError
+        If ``device`` is not a string, a ``torch.device`` or None.
     ValueError
-        If the name is unknown, or CUDA is requested but not available.
+        If the name is not one of those above (``"gpu"``, ``"cuda:x"``), CUDA
+        is requested but not available, or the GPU index does not exist; a
+        bad ``$LAAIC_DEVICE`` is named as such.
     """
     if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
         env = os.environ.get("LAAIC_DEVICE", "").strip()
         if env and env.lower() != "auto":
-            return get_device(env)
+            try:
+                return get_device(env)
+            except ValueError as err:
+                raise ValueError(f"the environment variable LAAIC_DEVICE={env!r} is not usable: {err}") from None
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if isinstance(device, torch.device):
+        kind, index = device.type, device.index
         name = str(device)
+        if kind not in ("cpu", "cuda"):
+            raise ValueError(f"device {name!r} is not supported by the book; {_DEVICE_HINT}.")
     elif isinstance(device, str):
         name = device.strip().lower()
+        match = _DEVICE_NAME.fullmatch(name)
+        if match is None:
+            raise ValueError(f"unknown device {device!r}; {_DEVICE_HINT}.")
+        kind, index = match.group(1), None if match.group(2) is None else int(match.group(2))
     else:
-        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', not {type(device).__name__}.")
-    if name == "cpu":
+        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', got {describe(device)}.")
+    if kind == "cpu":
         return torch.device("cpu")
-    if name == "cuda" or name.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={name!r} was requested but PyTorch sees no CUDA GPU on this machine "
-                "(torch.cuda.is_available() is False). Use device='auto' to fall back to the "
-                "CPU, or device='cpu'."
-            )
-        dev = torch.device(name)
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={name!r} was requested but only {torch.cuda.device_count()} CUDA "
-                "device(s) exist; use 'cuda' or 'cuda:0'."
-            )
-        return dev
-    raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'.")
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device={name!r} was requested but PyTorch sees no CUDA GPU on this machine "
+            "(torch.cuda.is_available() is False). Use device='auto' to fall back to the "
+            "CPU, or device='cpu'."
+        )
+    if index is not None and index >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={name!r} was requested but only {torch.cuda.device_count()} CUDA "
+            "device(s) exist; use 'cuda' or 'cuda:0'."
+        )
+    return torch.device("cuda") if index is None else torch.device("cuda", index)
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -154,11 +187,7 @@ def seed_everything(seed: int) -> torch.Generator:
     what helpers use for shuffling, so that a chapter run twice gives the same
     numbers.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, not {seed!r}.")
-    seed = int(seed)
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}.")
+    seed = integer(seed, "seed", low=0, high=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -187,8 +216,15 @@ def env_path(name: str, environ=None) -> list[Path] | None:
     later runs in), then relative to the current directory; outside a
     checkout only the current directory applies. ``~`` is expanded.
     """
-    environ = os.environ if environ is None else environ
-    raw = environ.get(name, "").strip()
+    _check_variable_name(name)
+    if environ is None:
+        environ = os.environ
+    elif not isinstance(environ, Mapping):
+        raise TypeError(f"environ must be a mapping such as os.environ (or None), got {describe(environ)}.")
+    raw = environ.get(name, "")
+    if not isinstance(raw, str):
+        raise TypeError(f"environ[{name!r}] must be a string (an environment variable), got {describe(raw)}.")
+    raw = raw.strip()
     if not raw:
         return None
     path = Path(raw).expanduser()
@@ -232,6 +268,8 @@ def set_cache_dir(path: str | os.PathLike | None) -> Path:
     global _cache_dir_override
     if path is None:
         _cache_dir_override = None
+    elif isinstance(path, str) and "\0" in path:
+        raise ValueError(f"cache directory {path!r} contains a NUL character; pass a folder path.")
     elif isinstance(path, str) and not path.strip():
         raise ValueError(
             f"cache directory {path!r} is an empty string, which would mean the current directory; "
@@ -241,7 +279,7 @@ def set_cache_dir(path: str | os.PathLike | None) -> Path:
     elif isinstance(path, (str, os.PathLike)):
         _cache_dir_override = Path(path).expanduser().resolve()
     else:
-        raise TypeError(f"cache directory must be a path, not {type(path).__name__}.")
+        raise TypeError(f"cache directory must be a path (str or pathlib.Path) or None, not {describe(path)}.")
     return cache_dir()
 
 
@@ -252,6 +290,15 @@ class Config:
     quick: bool
     device: torch.device
     seed: int
+
+    def __post_init__(self):
+        # normally made by setup(); a Config typed by hand gets the same checks
+        object.__setattr__(self, "quick", boolean(self.quick, "quick"))
+        if not isinstance(self.device, torch.device):
+            raise TypeError(
+                f"device must be a torch.device (use helpers.get_device('cpu')), got {describe(self.device)}."
+            )
+        object.__setattr__(self, "seed", integer(self.seed, "seed", low=0, high=2**32 - 1))
 
     def pick(self, full: Any, quick: Any) -> Any:
         """``full`` in full mode, ``quick`` in quick mode.

@@ -15,15 +15,26 @@ W = UΣVᵀ the layer reads, patch by patch,
     s = σ ⊙ z (scaled by the singular values)
     y = U s (+ b)
     h = ReLU(y).
+
+Every function checks what it is given (with :mod:`helpers.validate`) before
+torch sees it: a layer that is not a Conv2d (a Linear, a transposed or 1-D
+convolution), one with complex, NaN or uninitialised weights, or a setting the
+analysis does not cover; images of the wrong channel count, size or dtype, or
+with NaN; ranks out of range; SVD factors of another layer; bad dtypes and
+device names. Each is refused with a ``TypeError``/``ValueError`` that names
+the argument.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
+from . import validate
 from .svd import check_rank
 
 __all__ = [
@@ -43,12 +54,71 @@ __all__ = [
     "forward_pass_table",
 ]
 
+#: The dtypes an SVD can be computed in (torch.linalg.svd has no half precision).
+_SVD_DTYPES = (torch.float32, torch.float64)
+#: The dtypes a weight can be returned in.
+_FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _dtype(dtype, name: str = "dtype", options: tuple = _SVD_DTYPES) -> torch.dtype:
+    """``dtype`` if it is one of the floating torch dtypes ``options``; never an integer or complex dtype."""
+    listed = ", ".join(str(d) for d in options)
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name} must be a torch dtype ({listed}), got {validate.describe(dtype)}.")
+    if dtype not in options:
+        raise ValueError(f"{name} must be one of {listed}, got {dtype}.")
+    return dtype
+
+
+def _device(device, name: str = "device"):
+    """``None`` (stay where the layer is) or a device that exists here, as a ``torch.device``."""
+    if device is None:
+        return None
+    from .config import get_device
+
+    if isinstance(device, str) and device.strip().lower() == "auto":
+        return get_device("auto")
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"{name} must be a device name such as 'cpu' or 'cuda' (or None), got {validate.describe(device)}."
+        )
+    try:
+        return get_device(device)
+    except (TypeError, ValueError) as err:
+        text = str(err)
+        raise type(err)(text if name in text else f"{name}: {text}") from None
+
+
+def _conv_layer(conv, name: str = "conv") -> nn.Conv2d:
+    """``conv`` if it is an initialised Conv2d with real, finite weights (any stride, padding or groups)."""
+    if isinstance(conv, nn.modules.conv._ConvTransposeNd):
+        raise TypeError(
+            f"{name} must be a torch.nn.Conv2d layer, got a transposed convolution ({type(conv).__name__}), "
+            "which this analysis does not cover."
+        )
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(
+            f"{name} must be a torch.nn.Conv2d layer, got {validate.describe(conv)}; pass e.g. model.conv1."
+        )
+    if isinstance(conv.weight, nn.parameter.UninitializedParameter):
+        raise ValueError(
+            f"{name} is a lazy layer whose weights are not initialised yet; run one batch through it first."
+        )
+    for label, p in (("weights", conv.weight), ("bias", conv.bias)):
+        if p is None:
+            continue
+        if p.is_complex() or not p.is_floating_point():
+            raise TypeError(f"{name} has {p.dtype} {label}; the analysis needs real floating-point weights.")
+        if not bool(torch.isfinite(p.detach()).all()):
+            raise ValueError(f"{name} has NaN or infinite {label}; there is no SVD to analyse.")
+    return conv
+
 
 def check_conv(conv, *, patches: bool = True) -> nn.Conv2d:
     """Refuse the Conv2d layers an analysis does not cover, with the reason and the fix.
 
     The book's one Conv2d validator. Every analysis needs groups=1 and no
-    dilation (one matrix W, contiguous patches).
+    dilation (one matrix W, contiguous patches), and real, finite weights.
 
     Parameters
     ----------
@@ -63,12 +133,17 @@ def check_conv(conv, *, patches: bool = True) -> nn.Conv2d:
     Raises
     ------
     TypeError
-        If ``conv`` is not a ``torch.nn.Conv2d``.
+        If ``conv`` is not a ``torch.nn.Conv2d`` (a transposed convolution
+        included) or has complex weights.
     ValueError
-        If the layer has a setting the analysis does not cover.
+        If the layer has a setting the analysis does not cover, or NaN/infinite weights.
     """
-    if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}; pass e.g. model.conv1.")
+    return _check_conv(conv, validate.boolean(patches, "patches"))
+
+
+def _check_conv(conv, patches: bool, name: str = "conv") -> nn.Conv2d:
+    """:func:`check_conv` for a layer the reader knows by ``name`` (e.g. ``model.conv1``)."""
+    _conv_layer(conv, name)
     unsupported = []
     if patches and tuple(conv.stride) != (1, 1):
         unsupported.append(f"stride={tuple(conv.stride)}")
@@ -84,17 +159,67 @@ def check_conv(conv, *, patches: bool = True) -> nn.Conv2d:
         unsupported.append(f"padding_mode={conv.padding_mode!r}")
     if unsupported and patches:
         raise ValueError(
-            f"this analysis covers stride 1, no padding, no dilation and groups=1; the layer has "
+            f"this analysis covers stride 1, no padding, no dilation and groups=1; the layer {name} has "
             f"{', '.join(unsupported)}. (Padding and stride change which patches exist, not W: "
             "apply F.pad/slicing to the input or output yourself and use weight_matrix().)"
         )
     if unsupported:
         raise ValueError(
             f"the low-rank factorization covers ordinary convolutions (groups=1, no dilation, numeric "
-            f"zero padding); this layer has {', '.join(unsupported)}. A grouped convolution is one matrix "
+            f"zero padding); the layer {name} has {', '.join(unsupported)}. A grouped convolution is one matrix "
             "per group: factorize each group's weights separately."
         )
     return conv
+
+
+def _factors(u, s, vt, names: tuple[str, str, str] = ("u", "s", "vt")):
+    """Thin SVD factors (m x r, r, r x n) as tensors of one dtype on one device, checked."""
+    u = validate.tensor(u, names[0], ndim=2)
+    s = validate.tensor(s, names[1], ndim=1)
+    vt = validate.tensor(vt, names[2], ndim=2)
+    together = f"{names[0]}, {names[1]} and {names[2]}"
+    if u.shape[1] != s.shape[0] or vt.shape[0] != s.shape[0]:
+        raise ValueError(
+            f"{together} must be thin SVD factors of shapes (m, r), (r,) and (r, n), got "
+            f"{tuple(u.shape)}, {tuple(s.shape)} and {tuple(vt.shape)}."
+        )
+    if len({u.device, s.device, vt.device}) > 1:
+        raise ValueError(f"{together} must be on one device, got {u.device}, {s.device} and {vt.device}.")
+    if bool((s < 0).any()) or bool((s[1:] > s[:-1]).any()):
+        raise ValueError(
+            f"{names[1]} must hold singular values, non-negative and in decreasing order (as torch.linalg.svd gives)."
+        )
+    dt = torch.promote_types(torch.promote_types(u.dtype, s.dtype), vt.dtype)
+    return u.to(dt), s.to(dt), vt.to(dt)
+
+
+def _check_svd(svd, conv: nn.Conv2d, name: str = "svd") -> dict:
+    """``svd`` if it is :func:`layer_svd` of ``conv`` (or a truncation of it): U, S, Vt that fit the layer."""
+    if not isinstance(svd, dict) or not all(key in svd for key in ("U", "S", "Vt")):
+        given = f"a dict with keys {sorted(map(str, svd))}" if isinstance(svd, dict) else validate.describe(svd)
+        raise TypeError(f"{name} must be the dict layer_svd(conv) returns (with U, S and Vt), got {given}.")
+    u, s, vt = _factors(svd["U"], svd["S"], svd["Vt"], (f"{name}['U']", f"{name}['S']", f"{name}['Vt']"))
+    per_filter = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+    if u.shape[0] != conv.out_channels or vt.shape[1] != per_filter:
+        raise ValueError(
+            f"{name} does not belong to this layer: it factors a {u.shape[0]} x {vt.shape[1]} matrix, the layer's W "
+            f"is {conv.out_channels} x {per_filter}; pass layer_svd of the same layer."
+        )
+    return {**svd, "U": u, "S": s, "Vt": vt}
+
+
+def _images(x, conv: nn.Conv2d, name: str = "x", size=None) -> torch.Tensor:
+    """A finite floating (N, C_in, H, W) batch that the layer's kernel fits (no padding)."""
+    x = validate.image_batch(x, name, channels=conv.in_channels, size=size)
+    kh, kw = conv.kernel_size
+    if x.shape[2] < kh or x.shape[3] < kw:
+        raise ValueError(
+            f"{name} has {x.shape[2]} x {x.shape[3]} images, smaller than the layer's {kh} x {kw} kernel: "
+            "there are no patches."
+        )
+    if x.is_complex() or not bool(torch.isfinite(x.detach()).all()):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the images first.")
+    return x
 
 
 def weight_matrix(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True, device=None) -> torch.Tensor:
@@ -102,9 +227,12 @@ def weight_matrix(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True,
 
     The book's one conv weight → matrix reshape; :func:`weight_from_matrix`
     is its inverse. ``patches`` is passed to :func:`check_conv`. The matrix
-    stays on the layer's device unless ``device`` is given.
+    stays on the layer's device unless ``device`` is given. ``dtype`` is a
+    floating torch dtype.
     """
     check_conv(conv, patches=patches)
+    dtype = _dtype(dtype, options=_FLOAT_DTYPES)
+    device = _device(device)
     w = conv.weight.detach().to(dtype).reshape(conv.out_channels, -1)
     return w if device is None else w.to(device)
 
@@ -115,10 +243,12 @@ def weight_from_matrix(matrix: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
     With r = C_out this is a weight for ``conv``; with the rows of Vᵀ it gives
     the eigenfilters, or the first convolution of a factorized layer.
     """
+    _conv_layer(conv)
+    matrix = validate.tensor(matrix, "matrix", ndim=2)
     per_filter = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
-    if matrix.dim() != 2 or matrix.shape[1] != per_filter:
+    if matrix.shape[1] != per_filter:
         raise ValueError(
-            f"expected a matrix with C_in·kh·kw = {per_filter} columns for this layer, got shape {tuple(matrix.shape)}."
+            f"matrix must have C_in·kh·kw = {per_filter} columns for this layer, got shape {tuple(matrix.shape)}."
         )
     return matrix.reshape(-1, conv.in_channels, *conv.kernel_size)
 
@@ -128,8 +258,9 @@ def weight_svd(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True, de
 
     The book's one truncated-SVD plumbing for conv layers, with
     :func:`rank_k` and :func:`weight_from_matrix`; ``patches`` and ``device``
-    as in :func:`weight_matrix`.
+    as in :func:`weight_matrix`; ``dtype`` is torch.float32 or torch.float64.
     """
+    dtype = _dtype(dtype)
     w = weight_matrix(conv, dtype, patches=patches, device=device)
     u, s, vt = torch.linalg.svd(w, full_matrices=False)
     return w, u, s, vt
@@ -137,6 +268,8 @@ def weight_svd(conv: nn.Conv2d, dtype=torch.float64, *, patches: bool = True, de
 
 def rank_k(u: torch.Tensor, s: torch.Tensor, vt: torch.Tensor, k: int) -> torch.Tensor:
     """The truncated SVD U_k Σ_k V_kᵀ from thin SVD factors (k = len(s) gives back W)."""
+    u, s, vt = _factors(u, s, vt)
+    k = check_rank(k, len(s), "the number of singular values in s")
     return (u[:, :k] * s[:k]) @ vt[:k]
 
 
@@ -158,8 +291,7 @@ def layer_svd(conv: nn.Conv2d, dtype=torch.float64) -> dict:
 def patches(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
     """im2col: the (N, C_in·kh·kw, L) patch columns that ``conv`` sees."""
     check_conv(conv)
-    if x.dim() != 4 or x.shape[1] != conv.in_channels:
-        raise ValueError(f"input must be (N, {conv.in_channels}, H, W) for this layer, got {tuple(x.shape)}.")
+    x = _images(x, conv)
     return nn.functional.unfold(x, conv.kernel_size)
 
 
@@ -176,15 +308,20 @@ def analytical_conv(
     relu : apply the ReLU
     return_coords : also return z = Vᵀp, shape (N, r, L)
     """
+    check_conv(conv)
+    relu = validate.boolean(relu, "relu")
+    return_coords = validate.boolean(return_coords, "return_coords")
+    x = _images(x, conv)
     if svd is None:
-        svd = layer_svd(conv, x.dtype)
+        svd = layer_svd(conv, x.dtype if x.dtype in _SVD_DTYPES else torch.float64)
+    svd = _check_svd(svd, conv)
     p = patches(x, conv)
     dt = x.dtype
-    u, s, vt = svd["U"].to(dt), svd["S"].to(dt), svd["Vt"].to(dt)
+    u, s, vt = (svd[key].to(x.device, dt) for key in ("U", "S", "Vt"))
     z = vt @ p  # (N, r, L)
     y = u @ (s[:, None] * z)  # (N, C_out, L)
     if conv.bias is not None:
-        y = y + conv.bias.detach().to(dt)[:, None]
+        y = y + conv.bias.detach().to(x.device, dt)[:, None]
     h_out = x.shape[2] - conv.kernel_size[0] + 1
     w_out = x.shape[3] - conv.kernel_size[1] + 1
     y = y.reshape(x.shape[0], conv.out_channels, h_out, w_out)
@@ -193,20 +330,70 @@ def analytical_conv(
     return (y, z) if return_coords else y
 
 
-def _check_tinyconvnet(model):
-    for name in ("conv1", "conv2", "pool", "fc"):
-        if not hasattr(model, name):
-            raise TypeError(f"expected a TinyConvNet (with {name}); got {type(model).__name__}.")
+def _check_tinyconvnet(model, name: str = "model"):
+    """``model`` if it has conv1 and conv2 (Conv2d), pool and fc (Linear), as TinyConvNet does."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a TinyConvNet (a torch.nn.Module), got {validate.describe(model)}.")
+    kinds = {"conv1": nn.Conv2d, "conv2": nn.Conv2d, "pool": nn.Module, "fc": nn.Linear}
+    for part, kind in kinds.items():
+        if not isinstance(getattr(model, part, None), kind):
+            raise TypeError(
+                f"{name} must be a TinyConvNet (with {part}, a {kind.__name__}); got {type(model).__name__}."
+            )
+    _check_conv(model.conv1, True, f"{name}.conv1")
+    _check_conv(model.conv2, True, f"{name}.conv2")
+    return model
+
+
+def _model_images(model, x, name: str = "x") -> torch.Tensor:
+    """A batch for a TinyConvNet-like model: its channels, 28 x 28 for a TinyConvNet, finite."""
+    from .models import TinyConvNet
+
+    return _images(x, model.conv1, name, size=28 if isinstance(model, TinyConvNet) else None)
+
+
+def _svd_pair(svds, model, name: str = "svds"):
+    if not isinstance(svds, (tuple, list)) or len(svds) != 2 or not all(isinstance(s, dict) for s in svds):
+        raise TypeError(f"{name} must be the pair (layer_svd(model.conv1), layer_svd(model.conv2)).")
+    return (
+        _check_svd(svds[0], model.conv1, f"{name}[0]"),
+        _check_svd(svds[1], model.conv2, f"{name}[1]"),
+    )
 
 
 def analytical_tinyconvnet(model, x: torch.Tensor, svds: tuple | None = None) -> torch.Tensor:
     """TinyConvNet's logits with both conv layers computed analytically (SVD coordinates)."""
     _check_tinyconvnet(model)
-    s1, s2 = svds if svds is not None else (layer_svd(model.conv1, x.dtype), layer_svd(model.conv2, x.dtype))
+    x = _model_images(model, x)
+    if svds is None:
+        dt = x.dtype if x.dtype in _SVD_DTYPES else torch.float64
+        svds = (layer_svd(model.conv1, dt), layer_svd(model.conv2, dt))
+    s1, s2 = _svd_pair(svds, model)
     h = model.pool(analytical_conv(x, model.conv1, s1, relu=True))
+    if h.shape[2] < model.conv2.kernel_size[0] or h.shape[3] < model.conv2.kernel_size[1]:
+        raise ValueError(f"x has {x.shape[2]} x {x.shape[3]} images, too small for this model's conv2.")
     h = model.pool(analytical_conv(h, model.conv2, s2, relu=True))
-    fc_w, fc_b = model.fc.weight.detach().to(x.dtype), model.fc.bias.detach().to(x.dtype)
-    return h.flatten(1) @ fc_w.T + fc_b
+    if h[0].numel() != model.fc.in_features:
+        raise ValueError(
+            f"x has {x.shape[2]} x {x.shape[3]} images, which give {h[0].numel()} features, but model.fc takes "
+            f"{model.fc.in_features}: use images of the size the model was built for (28 x 28 for TinyConvNet)."
+        )
+    fc_w, fc_b = model.fc.weight.detach().to(x.device, x.dtype), model.fc.bias
+    out = h.flatten(1) @ fc_w.T
+    return out if fc_b is None else out + fc_b.detach().to(x.device, x.dtype)
+
+
+def _sample_sizes(sizes, name: str = "sizes") -> list[int]:
+    if isinstance(sizes, torch.Tensor):
+        sizes = sizes.tolist()
+    if isinstance(sizes, np.ndarray):
+        sizes = sizes.tolist() if sizes.ndim else [sizes.item()]
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise TypeError(f"{name} must be a list of sample sizes such as [100, 1000], got {validate.describe(sizes)}.")
+    sizes = [validate.integer(n, f"each sample size in {name}", low=1) for n in sizes]
+    if not sizes:
+        raise ValueError(f"{name} is empty: give at least one sample size.")
+    return sizes
 
 
 def relu_mask_counts(conv: nn.Conv2d, x: torch.Tensor, sizes, seed: int = 0) -> list[int]:
@@ -216,16 +403,17 @@ def relu_mask_counts(conv: nn.Conv2d, x: torch.Tensor, sizes, seed: int = 0) -> 
     sample size in ``sizes`` the count of distinct masks is returned (at most
     2^C_out). The samples are nested, so the counts never decrease.
     """
+    sizes = _sample_sizes(sizes)
+    seed = validate.integer(seed, "seed", low=0)
     p = patches(x, conv).transpose(1, 2).reshape(-1, conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1])
-    sizes = [int(n) for n in sizes]
-    if not sizes or min(sizes) < 1 or max(sizes) > p.shape[0]:
-        raise ValueError(f"sample sizes must be between 1 and the {p.shape[0]:,} available patches, got {sizes}.")
+    if max(sizes) > p.shape[0]:
+        raise ValueError(f"sample sizes must be between 1 and the {p.shape[0]:,} available patches, got sizes={sizes}.")
     gen = torch.Generator().manual_seed(seed)
-    order = torch.randperm(p.shape[0], generator=gen)[: max(sizes)]
-    w = weight_matrix(conv, p.dtype)
+    order = torch.randperm(p.shape[0], generator=gen)[: max(sizes)].to(p.device)
+    w = weight_matrix(conv, p.dtype, device=p.device)
     pre = p[order] @ w.T
     if conv.bias is not None:
-        pre = pre + conv.bias.detach().to(p.dtype)
+        pre = pre + conv.bias.detach().to(p.device, p.dtype)
     # distinct rows of the 0/1 mask matrix, exact for any number of filters (no packing into an integer)
     bits = (pre > 0).to(torch.uint8)
     return [int(torch.unique(bits[:n], dim=0).shape[0]) for n in sizes]
@@ -233,7 +421,10 @@ def relu_mask_counts(conv: nn.Conv2d, x: torch.Tensor, sizes, seed: int = 0) -> 
 
 def truncated_weight(conv: nn.Conv2d, k: int, dtype=torch.float32) -> torch.Tensor:
     """The conv weight with W replaced by its best rank-k approximation (same shape as conv.weight)."""
+    dtype = _dtype(dtype, options=_FLOAT_DTYPES)
     svd = layer_svd(conv)
+    if float(svd["S"][0]) == 0.0:
+        raise ValueError("conv's weights are all zero (rank 0): there is no rank-k approximation to take.")
     rank = int((svd["S"] > svd["S"][0] * max(svd["W"].shape) * torch.finfo(torch.float64).eps).sum())
     m, n = svd["W"].shape
     k = check_rank(k, rank, f"the weight matrix's rank (a {m} x {n} matrix)")
@@ -284,12 +475,26 @@ def forward_pass_errors(model, x: torch.Tensor, svds: tuple, dtypes=(torch.float
         float64, divided likewise.
     """
     _check_tinyconvnet(model)
-    if not isinstance(svds, (tuple, list)) or len(svds) != 2 or not all(isinstance(s, dict) for s in svds):
-        raise TypeError("svds must be the pair (layer_svd(model.conv1), layer_svd(model.conv2)).")
-    unknown = [d for d in dtypes if d not in _DTYPE_TAGS]
+    x = _model_images(model, x)
+    device = next(model.parameters()).device
+    if x.device != device:
+        raise ValueError(f"x is on {x.device} but the model is on {device}; move it with x.to({str(device)!r}).")
+    svd1, svd2 = _svd_pair(svds, model)
+    for i, s in enumerate((svd1, svd2)):
+        w = s.get("W")
+        if not isinstance(w, torch.Tensor) or tuple(w.shape) != (s["U"].shape[0], s["Vt"].shape[1]):
+            raise TypeError(
+                f"svds[{i}] must hold the weight matrix W as layer_svd returns it, got {validate.describe(w)}."
+            )
+    if isinstance(dtypes, (torch.dtype, str, bytes)) or not isinstance(dtypes, Iterable):
+        raise TypeError(
+            f"dtypes must be a sequence of torch dtypes such as (torch.float32, torch.float64), "
+            f"got {validate.describe(dtypes)}."
+        )
+    dtypes = list(dtypes)
+    unknown = [d for d in dtypes if not isinstance(d, torch.dtype) or d not in _DTYPE_TAGS]
     if unknown or not dtypes:
-        raise ValueError(f"dtypes must be among torch.float32 and torch.float64, got {list(dtypes)}.")
-    svd1, svd2 = svds
+        raise ValueError(f"dtypes must be among torch.float32 and torch.float64, got {dtypes}.")
     m64 = copy.deepcopy(model).double().eval()
     x64 = x.double()
     with torch.no_grad():
@@ -327,8 +532,15 @@ def forward_pass_errors(model, x: torch.Tensor, svds: tuple, dtypes=(torch.float
 
 def forward_pass_table(errors: dict) -> str:
     """The result of :func:`forward_pass_errors` as a text table, one row per output and dtype."""
-    if not isinstance(errors, dict) or "outputs" not in errors:
-        raise TypeError("pass the dict that forward_pass_errors returns.")
+    if not isinstance(errors, dict) or not isinstance(errors.get("outputs"), dict) or not errors["outputs"]:
+        raise TypeError(f"errors must be the dict that forward_pass_errors returns, got {validate.describe(errors)}.")
+    for key, row in errors["outputs"].items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(part, str) for part in key)):
+            raise TypeError(f"errors['outputs'] must be keyed by (output, dtype tag) pairs, got the key {key!r}.")
+        if not isinstance(row, dict) or not all(col in row for col in ("abs", "rel", "own")):
+            raise TypeError(f"errors['outputs'][{key!r}] must be a dict with 'abs', 'rel' and 'own', got {row!r}.")
+        for col in ("abs", "rel", "own"):
+            validate.real(row[col], f"errors['outputs'][{key!r}][{col!r}]", low=0.0, finite=False)
     lines = [
         f"{'':<9}{'dtype':>8}{'max |analytical − PyTorch|':>28}{'relative to max|output|':>26}"
         f"{'PyTorch itself vs float64':>28}"

@@ -14,6 +14,11 @@ with ISTA or FISTA. The DCT is applied with :mod:`scipy.fft` (never as a
 4096 x 4096 matrix). Exact recovery of sparse vectors (the phase transition)
 uses basis pursuit, min ‖x‖₁ subject to Ax = y, solved as a linear programme
 with :func:`scipy.optimize.linprog`.
+
+Every function checks its input with :mod:`helpers.validate`: a wrong type,
+shape, NaN, a boolean where a number is meant, an unknown ensemble or method,
+or a Lipschitz constant far below ‖A‖₂² (ISTA would diverge) raises a
+``ValueError``/``TypeError`` that names the argument.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import fft, optimize, stats
 
+from . import validate
 from .svd import positive_int, rank_for_energy
 
 __all__ = [
@@ -60,23 +66,77 @@ __all__ = [
 ENSEMBLES = ("gaussian", "bernoulli")
 
 
-def _finite(a, name: str) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float64)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; clean it first.")
-    return arr
+def _finite(a, name: str, ndim=None) -> np.ndarray:
+    """A non-empty, finite, real float64 array (``validate.array`` with the chapter's wording)."""
+    return validate.array(a, name, ndim=ndim)
 
 
-def dct2(x: np.ndarray) -> np.ndarray:
-    """Orthonormal 2-D DCT-II (``scipy.fft.dctn`` with ``norm="ortho"``)."""
-    return fft.dctn(x, norm="ortho")
+def _shape(shape, name: str = "shape") -> tuple[int, int]:
+    """An image shape: a pair (n1, n2) of positive ints."""
+    if isinstance(shape, (str, bytes, dict)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{name} must be an image shape (n1, n2) of positive integers, got {validate.describe(shape)}.")
+    items = tuple(shape)
+    if len(items) != 2:
+        raise ValueError(
+            f"{name} must be an image shape (n1, n2) of positive integers, got {validate.describe(shape)}."
+        )
+    return tuple(validate.positive_int(s, f"each entry of {name}") for s in items)
 
 
-def idct2(c: np.ndarray) -> np.ndarray:
+def _seed(seed) -> int:
+    return validate.integer(seed, "seed", low=0)
+
+
+def _ensemble(ensemble) -> str:
+    return validate.choice(ensemble, "ensemble", ENSEMBLES)
+
+
+def _function(f, name: str, what: str) -> Callable:
+    if not callable(f):
+        raise TypeError(f"{name} must be a function {what}, got {validate.describe(f)}.")
+    return f
+
+
+def _counts(values, name: str, one: str) -> list[int]:
+    """A non-empty list of positive integers, each ``one`` (e.g. "number of measurements M")."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of positive integers (each a {one}), got {validate.describe(values)}.")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one {one}.")
+    return [validate.positive_int(v, f"each entry of {name} (a {one})") for v in values]
+
+
+def _image(image, name: str = "image") -> np.ndarray:
+    image = _finite(image, name)
+    if image.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (a grayscale image), got shape {image.shape}.")
+    return image
+
+
+def _number_or_nan(value, name: str) -> float:
+    """A real number, where NaN stands for "no value" (a table's empty cell)."""
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return float(value)
+    return validate.real(value, name, finite=False)
+
+
+def _reals(value, name: str) -> np.ndarray:
+    """A number or an array of numbers, refusing booleans, strings, complex values and NaN."""
+    arr = validate.array(value, name, dtype=None)
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name} must be a number or an array of numbers, got {validate.describe(value)}.")
+    return arr.astype(np.float64)
+
+
+def dct2(x) -> np.ndarray:
+    """Orthonormal 2-D DCT-II (``scipy.fft.dctn`` with ``norm="ortho"``) of an image."""
+    return fft.dctn(_finite(x, "x", ndim=2), norm="ortho")
+
+
+def idct2(c) -> np.ndarray:
     """Inverse of :func:`dct2`."""
-    return fft.idctn(c, norm="ortho")
+    return fft.idctn(_finite(c, "c", ndim=2), norm="ortho")
 
 
 def measurement_matrix(m: int, n: int, ensemble: str = "gaussian", seed: int = 0) -> np.ndarray:
@@ -91,12 +151,11 @@ def measurement_matrix(m: int, n: int, ensemble: str = "gaussian", seed: int = 0
         If M or N is not positive, or the ensemble is unknown.
     """
     m, n = positive_int(m, "number of measurements M"), positive_int(n, "signal length N")
-    rng = np.random.default_rng(seed)
+    ensemble = _ensemble(ensemble)
+    rng = np.random.default_rng(_seed(seed))
     if ensemble == "gaussian":
         return rng.standard_normal((m, n)) / np.sqrt(m)
-    if ensemble == "bernoulli":
-        return rng.choice([-1.0, 1.0], size=(m, n)) / np.sqrt(m)
-    raise ValueError(f"unknown ensemble {ensemble!r}; use one of {', '.join(ENSEMBLES)}.")
+    return rng.choice([-1.0, 1.0], size=(m, n)) / np.sqrt(m)
 
 
 @dataclass
@@ -112,9 +171,8 @@ class DCTSensing:
     shape: tuple
 
     def __post_init__(self):
-        self.phi = _finite(self.phi, "Φ")
-        if self.phi.ndim != 2:
-            raise ValueError(f"Φ must be a 2-D matrix, got shape {self.phi.shape}.")
+        self.phi = _finite(self.phi, "Φ (phi)", ndim=2)
+        self.shape = _shape(self.shape)
         n = int(np.prod(self.shape))
         if self.phi.shape[1] != n:
             raise ValueError(
@@ -123,17 +181,31 @@ class DCTSensing:
             )
 
     def forward(self, c: np.ndarray) -> np.ndarray:
-        return self.phi @ idct2(c).ravel()
+        """Φ Ψ c: the M measurements of the image with DCT coefficients ``c`` (an array of ``shape``)."""
+        c = _finite(c, "coefficients c")
+        if c.shape != self.shape:
+            raise ValueError(f"coefficients c must have the image shape {self.shape}, got {c.shape}.")
+        return self.phi @ fft.idctn(c, norm="ortho").ravel()
 
     def adjoint(self, r: np.ndarray) -> np.ndarray:
-        return dct2((self.phi.T @ r).reshape(self.shape))
+        """Ψᵀ Φᵀ r: DCT coefficients (an array of ``shape``) from M residuals ``r``."""
+        r = _finite(r, "residual r", ndim=1)
+        if r.size != self.phi.shape[0]:
+            raise ValueError(f"residual r must have one entry per measurement ({self.phi.shape[0]}), got {r.size}.")
+        return fft.dctn((self.phi.T @ r).reshape(self.shape), norm="ortho")
 
     def lipschitz(self) -> float:
         return float(np.linalg.norm(self.phi, 2) ** 2)
 
 
 def soft_threshold(x: np.ndarray, t: float) -> np.ndarray:
-    """The proximal operator of t‖·‖₁: shrink every entry towards zero by t."""
+    """The proximal operator of t‖·‖₁: shrink every entry towards zero by t (a threshold t >= 0)."""
+    x = _finite(x, "x")
+    t = validate.real(t, "threshold t", low=0)
+    return _shrink(x, t)
+
+
+def _shrink(x: np.ndarray, t: float) -> np.ndarray:
     return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
 
 
@@ -143,6 +215,12 @@ class SolverResult:
 
     x: np.ndarray
     objective: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.x = validate.array(self.x, "x", finite=False)
+        if isinstance(self.objective, (str, bytes, dict)) or not hasattr(self.objective, "__iter__"):
+            raise TypeError(f"objective must be a list of numbers, got {validate.describe(self.objective)}.")
+        self.objective = [validate.real(v, "each objective value", finite=False) for v in self.objective]
 
     @property
     def iterations(self) -> int:
@@ -159,21 +237,39 @@ def _prox_grad(
     x0,
     accelerate: bool,
     record: bool,
+    check_lipschitz: bool = True,
 ) -> SolverResult:
-    y = _finite(y, "measurements y")
+    forward = _function(forward, "forward", "x -> A x")
+    adjoint = _function(adjoint, "adjoint", "r -> Aᵀ r")
+    y = _finite(y, "measurements y", ndim=1)
+    lam = validate.real(lam, "λ (lam)", low=0)
+    lipschitz = validate.real(lipschitz, "the Lipschitz constant lipschitz", low=0, low_open=True)
     iters = positive_int(iters, "number of iterations")
-    if not (np.isfinite(lam) and lam >= 0):
-        raise ValueError(f"λ must be a finite number >= 0, got {lam}.")
-    if not (np.isfinite(lipschitz) and lipschitz > 0):
-        raise ValueError(f"the Lipschitz constant must be positive, got {lipschitz}.")
-    x = np.zeros_like(adjoint(y)) if x0 is None else _finite(x0, "x0").copy()
+    record = validate.boolean(record, "record")
+    aty = _finite(adjoint(y), "the output of adjoint(y)")
+    if x0 is None:
+        x = np.zeros_like(aty)
+    else:
+        x = _finite(x0, "x0").copy()
+        if x.shape != aty.shape:
+            raise ValueError(f"x0 must have the shape of adjoint(y), {aty.shape}, got {x.shape}.")
+    ax = _finite(forward(x), "the output of forward(x)")
+    if ax.shape != y.shape:
+        raise ValueError(f"forward(x) returned shape {ax.shape} but y has shape {y.shape}; A x must be like y.")
+    if check_lipschitz:
+        _check_lipschitz(forward, adjoint, aty.shape, lipschitz)
     z, t = x.copy(), 1.0
     step = 1.0 / lipschitz
     obj = []
     for _ in range(iters):
         point = z if accelerate else x
         grad = adjoint(forward(point) - y)
-        x_new = soft_threshold(point - step * grad, lam * step)
+        x_new = _shrink(point - step * grad, lam * step)
+        if not np.all(np.isfinite(x_new)):
+            raise ValueError(
+                f"the iterations diverged (NaN or infinite values); lipschitz = {lipschitz:g} must be at "
+                "least ‖A‖₂², the largest squared singular value of A."
+            )
         if accelerate:
             t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
             z = x_new + ((t - 1) / t_new) * (x_new - x)
@@ -183,6 +279,25 @@ def _prox_grad(
             r = forward(x) - y
             obj.append(0.5 * float(r @ r) + lam * float(np.abs(x).sum()))
     return SolverResult(x=x, objective=obj)
+
+
+def _check_lipschitz(forward: Callable, adjoint: Callable, shape: tuple, lipschitz: float, steps: int = 12) -> None:
+    """Refuse a ``lipschitz`` below half of ‖A‖₂² (estimated from below by power iteration): ISTA would diverge."""
+    v = np.random.default_rng(0).standard_normal(shape)
+    estimate = 0.0
+    for _ in range(steps):
+        norm = float(np.linalg.norm(v))
+        if norm == 0 or not np.isfinite(norm):
+            return
+        v = v / norm
+        av = np.asarray(forward(v), dtype=float)
+        estimate = float(av.ravel() @ av.ravel())  # Rayleigh quotient: a lower bound on ‖A‖₂²
+        v = np.asarray(adjoint(av), dtype=float)
+    if lipschitz < 0.5 * estimate:
+        raise ValueError(
+            f"the Lipschitz constant lipschitz = {lipschitz:g} is below half of ‖A‖₂² (at least {estimate:.4g}); "
+            "the iterations would diverge. Pass ‖A‖₂², e.g. np.linalg.norm(A, 2) ** 2 or DCTSensing.lipschitz()."
+        )
 
 
 def ista(
@@ -205,8 +320,8 @@ def fista(
 
 def min_norm(phi: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The minimum-norm solution of Φx = y (``numpy.linalg.lstsq``): the naive baseline."""
-    phi, y = _finite(phi, "Φ"), _finite(y, "measurements y")
-    if phi.ndim != 2 or y.ndim != 1 or phi.shape[0] != y.shape[0]:
+    phi, y = _finite(phi, "Φ (phi)", ndim=2), _finite(y, "measurements y", ndim=1)
+    if phi.shape[0] != y.shape[0]:
         raise ValueError(f"Φ {phi.shape} and y {y.shape} do not match: Φ must be M x N and y of length M.")
     return np.linalg.lstsq(phi, y, rcond=None)[0]
 
@@ -215,7 +330,7 @@ def mse_mae(x: np.ndarray, x_hat: np.ndarray) -> tuple[float, float]:
     """Mean squared and mean absolute error."""
     x, x_hat = _finite(x, "x"), _finite(x_hat, "x_hat")
     if x.shape != x_hat.shape:
-        raise ValueError(f"shapes {x.shape} and {x_hat.shape} differ.")
+        raise ValueError(f"the shapes of x {x.shape} and x_hat {x_hat.shape} differ.")
     d = x - x_hat
     return float(np.mean(d**2)), float(np.mean(np.abs(d)))
 
@@ -255,17 +370,20 @@ def reconstruct(
         ``x_hat`` (image), ``mse``, ``mae``, ``objective`` (per iteration when
         ``record``, else empty), ``phi``, ``y``.
     """
-    image = _finite(image, "image")
-    if image.ndim != 2:
-        raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
+    image = _image(image)
     n = image.size
     m = positive_int(m, "number of measurements M")
     if m > n:
         raise ValueError(f"M = {m} measurements exceed the N = {n} pixels; use M <= {n}.")
+    ensemble, seed = _ensemble(ensemble), _seed(seed)
+    lam_rel = validate.real(lam_rel, "lam_rel (λ as a fraction of ‖Aᵀy‖∞)", low=0)
+    iters = positive_int(iters, "number of iterations")
+    method = validate.choice(method, "method", ("fista", "ista", "min-norm"))
+    record = validate.boolean(record, "record")
     if phi is None:
         phi = measurement_matrix(m, n, ensemble, seed)
     else:
-        phi = _finite(phi, "measurement matrix phi")
+        phi = _finite(phi, "measurement matrix phi", ndim=2)
         if phi.shape != (m, n):
             raise ValueError(f"phi must have shape (M, N) = ({m}, {n}) for M = {m} and this image, got {phi.shape}.")
     y = phi @ image.ravel()
@@ -275,11 +393,9 @@ def reconstruct(
     elif method in ("fista", "ista"):
         op = DCTSensing(phi, image.shape)
         lam = lam_rel * float(np.abs(op.adjoint(y)).max())
-        solver = fista if method == "fista" else ista
-        res = solver(op.forward, op.adjoint, y, lam, op.lipschitz(), iters, record=record)
+        # the exact ‖ΦΨ‖₂² from the SVD: no need for ista's power-iteration check
+        res = _prox_grad(op.forward, op.adjoint, y, lam, op.lipschitz(), iters, None, method == "fista", record, False)
         x_hat, obj = idct2(res.x), res.objective
-    else:
-        raise ValueError(f"unknown method {method!r}; use 'fista', 'ista' or 'min-norm'.")
     mse, mae = mse_mae(image, x_hat)
     return {"x_hat": x_hat, "mse": mse, "mae": mae, "objective": obj, "phi": phi, "y": y}
 
@@ -289,11 +405,13 @@ def reconstruct(
 
 def basis_pursuit(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """min ‖x‖₁ subject to A x = y, as the linear programme x = u − v, u, v >= 0."""
-    a, y = _finite(a, "A"), _finite(y, "y")
-    if a.ndim != 2 or y.ndim != 1 or a.shape[0] != y.shape[0]:
+    a, y = _finite(a, "A (a)", ndim=2), _finite(y, "y", ndim=1)
+    if a.shape[0] != y.shape[0]:
         raise ValueError(f"A {a.shape} and y {y.shape} do not match: A must be M x N and y of length M.")
     m, n = a.shape
     res = optimize.linprog(np.ones(2 * n), A_eq=np.hstack([a, -a]), b_eq=y, bounds=(0, None), method="highs")
+    if res.status == 2:
+        raise ValueError("A x = y has no solution: y is not in the range of A (check that A and y belong together).")
     if res.status != 0:
         raise RuntimeError(f"the linear programme failed: {res.message}")
     return res.x[:n] - res.x[n:]
@@ -301,12 +419,12 @@ def basis_pursuit(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol: float = 1e-4) -> float:
     """Fraction of ``trials`` in which basis pursuit recovers a random k-sparse x from M Gaussian measurements."""
-    n, m, trials = positive_int(n, "N"), positive_int(m, "M"), positive_int(trials, "trials")
+    n, m, trials = positive_int(n, "signal length N (n)"), positive_int(m, "M"), positive_int(trials, "trials")
     if m > n:
         raise ValueError(f"M = {m} exceeds N = {n}; the phase transition is defined for M <= N.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
-        raise ValueError(f"sparsity k must be an integer between 0 and N = {n}, got {k!r}.")
-    rng = np.random.default_rng(seed)
+    k = validate.integer(k, f"sparsity k (between 0 and N = {n})", low=0, high=n)
+    tol = validate.real(tol, "tolerance tol", low=0, low_open=True)
+    rng = np.random.default_rng(_seed(seed))
     wins = 0
     for _ in range(trials):
         x = np.zeros(n)
@@ -316,6 +434,17 @@ def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol
         x_hat = basis_pursuit(a, a @ x)
         wins += np.linalg.norm(x_hat - x) <= tol * max(np.linalg.norm(x), 1e-12)
     return wins / trials
+
+
+def _fractions(values, name: str) -> np.ndarray:
+    """A non-empty 1-D list of fractions in (0, 1]."""
+    v = validate.array(values, name, ndim=1, dtype=None)
+    if v.dtype.kind == "b":
+        raise TypeError(f"{name} must be a list of fractions in (0, 1], got booleans {v.tolist()}.")
+    v = v.astype(np.float64)
+    if not np.all((v > 0) & (v <= 1)):
+        raise ValueError(f"{name} must be a non-empty 1-D list of fractions in (0, 1], got {v!r}.")
+    return v
 
 
 def _grid_column(args):
@@ -332,11 +461,9 @@ def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int
     core, so the columns are shared out over ``workers`` processes (default:
     one per CPU core; ``1`` runs them here, one after the other).
     """
-    n, trials = positive_int(n, "N"), positive_int(trials, "trials")
-    deltas, rhos = np.asarray(deltas, dtype=float), np.asarray(rhos, dtype=float)
-    for name, v in (("deltas", deltas), ("rhos", rhos)):
-        if v.ndim != 1 or v.size == 0 or not np.all((v > 0) & (v <= 1)):
-            raise ValueError(f"{name} must be a non-empty 1-D list of fractions in (0, 1], got {v!r}.")
+    n, trials = positive_int(n, "signal length N (n)"), positive_int(trials, "trials")
+    seed = _seed(seed)
+    deltas, rhos = _fractions(deltas, "deltas"), _fractions(rhos, "rhos")
     if workers is None:
         import os
 
@@ -370,8 +497,7 @@ def statistical_dimension_l1(eps: float) -> float:
     (Amelunxen, Lotz, McCoy & Tropp 2014), with Q the Gaussian tail and φ
     its density. Basis pursuit succeeds with high probability when M/N > ψ(k/N).
     """
-    if not 0 <= eps <= 1:
-        raise ValueError(f"sparsity fraction ε = k/N must be in [0, 1], got {eps}.")
+    eps = validate.real(eps, "sparsity fraction ε = k/N (eps)", low=0, high=1)
     if eps in (0.0, 1.0):
         return float(eps)
 
@@ -385,9 +511,10 @@ def statistical_dimension_l1(eps: float) -> float:
 
 def donoho_tanner_rho(delta) -> np.ndarray:
     """The ℓ1 phase transition ρ(δ) = k/M at δ = M/N, computed from :func:`statistical_dimension_l1`."""
-    deltas = np.atleast_1d(np.asarray(delta, dtype=float))
+    deltas = np.atleast_1d(_reals(delta, "delta (δ = M/N)"))
     if np.any((deltas <= 0) | (deltas > 1)):
-        raise ValueError("δ = M/N must lie in (0, 1].")
+        got = f"{deltas[0]:g}" if deltas.size == 1 else f"values from {deltas.min():g} to {deltas.max():g}"
+        raise ValueError(f"delta: δ = M/N must lie in (0, 1], got {got}.")
     out = []
     for d in deltas:
         if d >= 1:
@@ -411,10 +538,15 @@ def pairwise_distortion(x: np.ndarray, m: int, seed: int = 0, ensemble: str = "g
 
     x = _finite(x, "points x")
     if x.ndim != 2:
-        raise ValueError(f"points must be an (n, D) array, got shape {x.shape}.")
+        raise ValueError(f"points x must be an (n, D) array, got shape {x.shape}.")
+    if x.shape[0] < 2:
+        raise ValueError(f"points x must hold at least two points (rows) to have a distance, got {x.shape[0]}.")
+    m = positive_int(m, "projected dimension M (m)")
     r = measurement_matrix(m, x.shape[1], ensemble, seed)
     before, after = pdist(x), pdist(x @ r.T)
     keep = before > 0
+    if not keep.any():
+        raise ValueError("points x are all the same point: no pair has a distance to distort.")
     return after[keep] / before[keep]
 
 
@@ -428,9 +560,10 @@ def mutual_coherence(phi: np.ndarray, shape: tuple) -> float:
     measurement sees every coefficient equally: incoherent) to √N (some
     measurement sees one coefficient only).
     """
-    phi = _finite(phi, "measurement matrix phi")
+    phi = _finite(phi, "measurement matrix phi", ndim=2)
+    shape = _shape(shape)
     n = int(np.prod(shape))
-    if phi.ndim != 2 or phi.shape[1] != n:
+    if phi.shape[1] != n:
         raise ValueError(f"phi must be an (M, {n}) array for images of shape {tuple(shape)}, got {phi.shape}.")
     norms = np.linalg.norm(phi, axis=1)
     if np.any(norms == 0):
@@ -447,9 +580,13 @@ def jl_epsilon(n_samples: int, m: int) -> float:
     """
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
 
-    n_samples, m = positive_int(n_samples, "n_samples"), positive_int(m, "M")
+    n_samples, m = positive_int(n_samples, "n_samples"), positive_int(m, "M (m)")
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be at least 2 (the lemma bounds distances between pairs), got {n_samples}.")
     if johnson_lindenstrauss_min_dim(n_samples, eps=0.999999) > m:
         return float("inf")
+    if johnson_lindenstrauss_min_dim(n_samples, eps=1e-6) <= m:
+        return 1e-6
     return float(optimize.brentq(lambda e: johnson_lindenstrauss_min_dim(n_samples, eps=e) - m, 1e-6, 0.999999))
 
 
@@ -520,11 +657,8 @@ def energy_coefficients(image: np.ndarray, fraction: float = 0.999) -> int:
     The chapter "Compressive sensing" uses it to say how compressible an image
     is: the fewer coefficients, the fewer measurements a reconstruction needs.
     """
-    image = _finite(image, "image")
-    if image.ndim != 2:
-        raise ValueError(f"image must be 2-D (a grayscale image), got shape {image.shape}.")
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must lie in (0, 1], got {fraction}.")
+    image = _image(image)
+    fraction = validate.fraction(fraction, "fraction")
     magnitudes = np.sort(np.abs(dct2(image).ravel()))[::-1]
     if not magnitudes.any():
         raise ValueError("the image is all zeros: it has no energy to count.")
@@ -538,9 +672,8 @@ def iterations_to_reach(gap, target: float) -> tuple[int, bool]:
     Returns ``(k, True)``, or ``(len(gap), False)`` when no iteration gets
     there (then ``k`` is a lower bound).
     """
-    gap = np.asarray(gap, dtype=float)
-    if gap.ndim != 1 or gap.size == 0:
-        raise ValueError(f"gap must be a non-empty 1-D sequence (one value per iteration), got shape {gap.shape}.")
+    gap = validate.array(gap, "gap (one value per iteration)", ndim=1)
+    target = validate.real(target, "target", low=0)
     hit = np.flatnonzero(gap <= target)
     return (int(hit[0]) + 1, True) if hit.size else (len(gap), False)
 
@@ -560,12 +693,18 @@ def error_sweep(images: dict, m_values, *, seed: int = 0, **options) -> dict:
         ``{(name, M): result of reconstruct}``.
     """
     if not isinstance(images, dict) or not images:
-        raise TypeError("images must be a non-empty dict {name: 2-D image}.")
-    m_values = list(m_values)
-    if not m_values:
-        raise ValueError("give at least one number of measurements M.")
+        raise TypeError(f"images must be a non-empty dict {{name: 2-D image}}, got {validate.describe(images)}.")
+    images = {name: _image(img, f"images[{name!r}]") for name, img in images.items()}
+    m_values = _counts(m_values, "m_values", "number of measurements M")
+    seed = _seed(seed)
     if "phi" in options:
         raise TypeError("error_sweep chooses 'phi' for every M itself (seed + M); leave it out.")
+    unknown = sorted(set(options) - {"method", "ensemble", "lam_rel", "iters", "record"})
+    if unknown:
+        raise TypeError(
+            f"error_sweep got unknown option(s) {', '.join(unknown)}; "
+            "it passes only method, ensemble, lam_rel, iters and record to reconstruct."
+        )
     return {(name, m): reconstruct(img, m, seed=seed + m, **options) for name, img in images.items() for m in m_values}
 
 
@@ -579,23 +718,56 @@ def error_table(results: dict, baseline: dict, names, m_values, report: dict | N
     MSE over ℓ1 MSE: above 1 when ℓ1 wins).
     """
     report = REPORT_ERRORS if report is None else report
+    for name, value in (("results", results), ("baseline", baseline), ("report", report)):
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict (the output of error_sweep), got {validate.describe(value)}.")
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise TypeError(f"names must be a list of image names, got {validate.describe(names)}.")
+    names = list(names)
+    if not names:
+        raise ValueError("names is empty: give at least one image name.")
+    for name in names:
+        try:
+            hash(name)
+        except TypeError:
+            raise TypeError(f"each entry of names must be an image name (a key of images), got {name!r}.") from None
+    m_values = _counts(m_values, "m_values", "number of measurements M")
     rows = []
     for name in names:
         for m in m_values:
             if (name, m) not in results or (name, m) not in baseline:
                 raise ValueError(f"no reconstruction of {name!r} from M = {m}; run error_sweep over it first.")
             r, b = results[name, m], baseline[name, m]
-            rep = report.get(name, {}).get(m, (np.nan, np.nan))
+            for which, entry in (("results", r), ("baseline", b)):
+                if not isinstance(entry, dict) or not {"mse", "mae"} <= set(entry):
+                    raise TypeError(
+                        f"{which}[{name!r}, {m}] must be a result of reconstruct (a dict with 'mse' and 'mae'), "
+                        f"got {validate.describe(entry)}."
+                    )
+            mse = validate.real(r["mse"], f"results[{name!r}, {m}]['mse']", low=0)
+            mae = validate.real(r["mae"], f"results[{name!r}, {m}]['mae']", low=0)
+            mse_base = validate.real(b["mse"], f"baseline[{name!r}, {m}]['mse']", low=0)
+            entry = report.get(name, {})
+            if not isinstance(entry, dict):
+                raise TypeError(f"report[{name!r}] must be a dict {{M: (MSE, MAE)}}, got {validate.describe(entry)}.")
+            rep = entry.get(m, (np.nan, np.nan))
+            if isinstance(rep, (str, bytes)) or not hasattr(rep, "__len__") or len(rep) != 2:
+                raise TypeError(f"report[{name!r}][{m}] must be a pair (MSE, MAE), got {validate.describe(rep)}.")
+            rep = tuple(_number_or_nan(v, f"report[{name!r}][{m}]") for v in rep)
+            if mse > 0:
+                ratio = mse_base / mse
+            else:
+                ratio = float("inf") if mse_base > 0 else float("nan")
             rows.append(
                 {
                     "image": name,
                     "M": m,
-                    "mse": r["mse"],
-                    "mae": r["mae"],
+                    "mse": mse,
+                    "mae": mae,
                     "mse_report": rep[0],
                     "mae_report": rep[1],
-                    "mse_min_norm": b["mse"],
-                    "ratio": b["mse"] / r["mse"],
+                    "mse_min_norm": mse_base,
+                    "ratio": ratio,
                 }
             )
     return rows
@@ -603,6 +775,20 @@ def error_table(results: dict, baseline: dict, names, m_values, report: dict | N
 
 def format_error_table(rows: list[dict]) -> str:
     """The rows of :func:`error_table` as a fixed-width text table."""
+    keys = ("image", "M", "mse", "mae", "mse_report", "mae_report", "mse_min_norm", "ratio")
+    if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be the list of dicts error_table returns, got {validate.describe(rows)}.")
+    rows = list(rows)
+    if not rows:
+        raise ValueError("rows is empty: there is nothing to tabulate.")
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict) or not set(keys) <= set(r):
+            raise TypeError(
+                f"rows[{i}] must be a row of error_table (a dict with keys {', '.join(keys)}), "
+                f"got {validate.describe(r)}."
+            )
+        for key in keys[1:]:
+            _number_or_nan(r[key], f"rows[{i}][{key!r}]")
     lines = [
         f"{'image':<9}{'M':>5} | {'MSE book':>10} {'MSE report':>11} | {'MAE book':>9} {'MAE report':>11}"
         f" | {'MSE min-norm':>12} {'min-norm/ℓ1':>11}"
@@ -623,12 +809,14 @@ def crossing_rho(prob: np.ndarray, rhos, cell: float, level: float = 0.5) -> lis
     centres and ``cell`` the cell height. The crossing is the lower edge of the
     first cell below ``level`` (1.0 if the column never falls below it).
     """
-    prob = np.asarray(prob, dtype=float)
-    rhos = np.asarray(rhos, dtype=float)
+    prob = validate.array(prob, "prob")
+    rhos = _fractions(rhos, "rhos")
     if prob.ndim != 2 or prob.shape[0] != rhos.size:
         raise ValueError(f"prob must be (len(rhos), number of δ) = ({rhos.size}, ...), got shape {prob.shape}.")
-    if not cell > 0:
-        raise ValueError(f"cell (the grid spacing in ρ) must be positive, got {cell}.")
+    if np.any((prob < 0) | (prob > 1)):
+        raise ValueError("prob must hold success rates in [0, 1] (recovery_grid's output).")
+    cell = validate.real(cell, "cell (the grid spacing in ρ)", low=0, low_open=True)
+    level = validate.fraction(level, "level", zero=True)
     cross = []
     for i in range(prob.shape[1]):
         below = np.flatnonzero(prob[:, i] < level)
@@ -649,9 +837,9 @@ def jl_sweep(x: np.ndarray, m_values, seed: int = 0) -> dict:
     -------
     dict of lists ``{"M", "worst", "q99", "bound"}``.
     """
-    m_values = list(m_values)
-    if not m_values:
-        raise ValueError("give at least one projected dimension M.")
+    m_values = _counts(m_values, "m_values", "projected dimension M")
+    x = _finite(x, "points x", ndim=2)
+    seed = _seed(seed)
     out = {"M": m_values, "worst": [], "q99": [], "bound": []}
     for m in m_values:
         dev = np.abs(pairwise_distortion(x, m, seed=seed) ** 2 - 1)

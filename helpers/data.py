@@ -35,6 +35,7 @@ import torch
 
 from .cache import atomic_write, cache_key, code_fingerprint, ensure_dir
 from .config import REPO_ROOT, env_path, in_repository
+from .validate import array, boolean, describe, image_batch, integer
 
 __all__ = [
     "DATASETS",
@@ -100,6 +101,29 @@ class DataUnavailableError(FileNotFoundError):
     """A dataset could neither be found locally nor downloaded."""
 
 
+def _check_finite(images: torch.Tensor, name: str) -> None:
+    """Refuse NaN or infinite pixels, without a temporary as large as ``images`` (a sum is NaN/inf if any is)."""
+    if not images.is_floating_point() or images.numel() == 0:
+        return
+    if bool(torch.isfinite(images.sum())):  # float64 would copy the whole tensor first
+        return
+    bad = int(images.numel() - int(torch.isfinite(images).sum()))
+    if bad:
+        raise ValueError(f"{name} contains {bad:,} NaN or infinite pixel value(s); clean them first.")
+
+
+def _channel_values(values, name: str, channels: int, *, positive: bool = False) -> tuple:
+    """Per-channel statistics as a tuple of floats: one value, or one per channel (``channels``)."""
+    arr = array(values, name, ndim=1)
+    if arr.shape[0] not in (1, channels):
+        raise ValueError(
+            f"{name} must hold one value per channel ({channels}) or a single value, got {arr.shape[0]} values."
+        )
+    if positive and (arr <= 0).any():
+        raise ValueError(f"{name} must be positive (a standard deviation to divide by), got {tuple(arr.tolist())}.")
+    return tuple(float(v) for v in arr)
+
+
 @dataclass
 class ImageData:
     """A split of a dataset held in memory.
@@ -144,6 +168,11 @@ class ImageData:
         if not isinstance(self.images, torch.Tensor) or self.images.dim() != 4:
             got = tuple(self.images.shape) if hasattr(self.images, "shape") else type(self.images).__name__
             raise ValueError(f"ImageData images must be a tensor of shape (N, C, H, W), got {got}.")
+        if not self.images.is_floating_point():
+            raise TypeError(
+                f"ImageData images must be floating point (pixels in [0, 1], e.g. float32), got "
+                f"{self.images.dtype}; convert with images.float() / 255."
+            )
         if not isinstance(self.labels, torch.Tensor) or self.labels.dim() != 1:
             got = tuple(self.labels.shape) if hasattr(self.labels, "shape") else type(self.labels).__name__
             raise ValueError(f"ImageData labels must be a tensor of shape (N,), got {got}.")
@@ -157,6 +186,42 @@ class ImageData:
                 f"ImageData has {self.images.shape[0]} images but {self.labels.shape[0]} labels; "
                 "give one label per image."
             )
+        if self.images.shape[0] == 0:
+            raise ValueError("ImageData images is empty (no images); it needs at least one image.")
+        _check_finite(self.images, "ImageData images")
+        if not isinstance(self.classes, (tuple, list)) or not self.classes:
+            raise TypeError(
+                f"ImageData classes must be a non-empty tuple of class names, got {describe(self.classes)}."
+            )
+        if not all(isinstance(c, str) for c in self.classes):
+            raise TypeError(f"ImageData classes must be class names (strings), got {describe(self.classes)}.")
+        self.classes = tuple(self.classes)
+        low, high = int(self.labels.min()), int(self.labels.max())
+        if low < 0 or high >= len(self.classes):
+            raise ValueError(
+                f"ImageData labels must be class indices from 0 to {len(self.classes) - 1} "
+                f"({len(self.classes)} classes), got labels from {low} to {high}."
+            )
+        if not isinstance(self.name, str) or self.name.strip().lower() not in _ALIASES:
+            raise ValueError(
+                f"ImageData name must be a dataset name ({', '.join(map(repr, DATASETS))}), got {describe(self.name)}."
+            )
+        self.name = _ALIASES[self.name.strip().lower()]
+        if not isinstance(self.split, str) or self.split not in SPLITS:
+            raise ValueError(f"ImageData split must be 'train' or 'test', got {describe(self.split)}.")
+        if not isinstance(self.source, str):
+            raise TypeError(f"ImageData source must be a description in words (a string), got {describe(self.source)}.")
+        self.exact = boolean(self.exact, "ImageData exact")
+        channels = int(self.images.shape[1])
+        self.mean = _channel_values(self.mean, "ImageData mean", channels)
+        self.std = _channel_values(self.std, "ImageData std", channels, positive=True)
+        if len(self.mean) != len(self.std):
+            raise ValueError(
+                f"ImageData mean and std must have one value per channel each, got {len(self.mean)} means "
+                f"and {len(self.std)} standard deviations."
+            )
+        if not isinstance(self.fingerprint, dict):
+            raise TypeError(f"ImageData fingerprint must be a dict, got {describe(self.fingerprint)}.")
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -178,13 +243,27 @@ class ImageData:
 
     def class_counts(self) -> np.ndarray:
         """Number of examples per class, as a NumPy array of length ``num_classes``."""
-        return np.bincount(self.labels.numpy(), minlength=self.num_classes)
+        return np.bincount(self.labels.cpu().numpy(), minlength=self.num_classes)
 
     def denormalize(self, images: torch.Tensor | None = None) -> torch.Tensor:
-        """Undo the normalisation, giving pixel values in [0, 1] (for display)."""
-        x = self.images if images is None else images
-        mean = torch.tensor(self.mean, dtype=x.dtype).view(1, -1, 1, 1)
-        std = torch.tensor(self.std, dtype=x.dtype).view(1, -1, 1, 1)
+        """Undo the normalisation, giving pixel values in [0, 1] (for display).
+
+        ``images`` (default: this split's own) must be ``(N, C, H, W)`` floating
+        point with this split's channel count: the statistics of one-channel
+        data cannot undo the normalisation of colour images, nor the reverse.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``images`` is not such a tensor.
+        """
+        if images is None:
+            x = self.images
+        else:
+            x = image_batch(images, "images", channels=int(self.images.shape[1]))
+            _check_finite(x, "images")
+        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
         return x * std + mean
 
 
@@ -199,7 +278,7 @@ def canonical_name(name: str) -> str:
 
 
 def _check_split(split: str) -> str:
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use 'train' or 'test'.")
     return split
 
@@ -229,6 +308,12 @@ def data_root(root: str | os.PathLike | None = None) -> Path | None:
     else:
         if not isinstance(root, (str, os.PathLike)):
             raise TypeError(f"root must be a path or None, not {type(root).__name__}.")
+        if isinstance(os.fspath(root), bytes):
+            raise TypeError("root must be a text path (str or pathlib.Path), not bytes.")
+        if "\0" in os.fspath(root):
+            raise ValueError(
+                f"root={os.fspath(root)!r} contains a NUL character; pass the folder that holds the datasets."
+            )
         if not str(root).strip():
             raise ValueError(
                 "root is an empty string; pass the folder that holds the datasets, or None to use "
@@ -271,8 +356,18 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     ValueError
         If the file is not a well-formed unsigned-byte IDX file of ``ndim``
         dimensions.
+    TypeError
+        If ``path`` is not a path or ``ndim`` not a positive integer.
     """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise TypeError(f"path must be the path of an IDX file (str or pathlib.Path), got {describe(path)}.")
+    if not os.fspath(path).strip() or "\0" in os.fspath(path):
+        raise ValueError(f"path={os.fspath(path)!r} is not a file path; give the IDX file to read.")
+    if ndim is not None:
+        ndim = integer(ndim, "ndim", low=1)
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path {str(path)!r} is a folder, not an IDX file.")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
@@ -484,15 +579,26 @@ def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     """Indices of a stratified random subset of ``n`` examples, sorted.
 
     Each class keeps (to within one example) its share of the whole.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``labels`` are not a 1-D array of integer class indices, ``n`` is
+        not an integer from 1 to ``len(labels)``, or no stratified subset of
+        that size exists (fewer than one example per class inside it or left
+        out of it, or a class with a single example).
     """
     from sklearn.model_selection import train_test_split
 
-    labels = np.asarray(labels)
+    labels = array(labels, "labels", ndim=1, dtype=None)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"labels must be integer class indices, got dtype {labels.dtype}; "
+            "convert with .astype(int) (or .long() for a tensor) if they are whole numbers."
+        )
     total = labels.shape[0]
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"subset size must be an integer, not {n!r}.")
-    if n <= 0:
-        raise ValueError(f"subset size must be positive, got {n}.")
+    n = integer(n, "subset size", low=1)
+    seed = integer(seed, "seed", low=0, high=2**32 - 1)
     if n > total:
         raise ValueError(
             f"subset of {n:,} examples requested but the split has only {total:,}; "
@@ -500,12 +606,24 @@ def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
         )
     if n == total:
         return np.arange(total)
-    n_classes = np.unique(labels).size
+    classes, counts = np.unique(labels, return_counts=True)
+    n_classes = classes.size
     if n < n_classes:
         raise ValueError(
             f"a stratified subset needs at least one example per class: ask for at least {n_classes} examples, not {n}."
         )
-    idx, _ = train_test_split(np.arange(total), train_size=int(n), stratify=labels, random_state=seed)
+    if total - n < n_classes:
+        raise ValueError(
+            f"a stratified subset of {n:,} of {total:,} examples would leave out fewer examples ({total - n}) than "
+            f"there are classes ({n_classes}); ask for at most {total - n_classes:,}, or for all {total:,}."
+        )
+    if counts.min() < 2:
+        rare = classes[counts < 2].tolist()
+        raise ValueError(
+            f"a stratified subset needs at least 2 examples of every class, but the labels have only one example "
+            f"of class(es) {rare[:5]}; drop them, or take a plain random subset."
+        )
+    idx, _ = train_test_split(np.arange(total), train_size=n, stratify=labels, random_state=seed)
     return np.sort(idx)
 
 
@@ -525,11 +643,15 @@ def split_held_out(data: ImageData, n_select: int, seed: int = 0) -> tuple[Image
     if not isinstance(data, ImageData):
         raise TypeError(f"data must be an ImageData (from helpers.load), got {type(data).__name__}.")
     n = len(data)
-    if isinstance(n_select, bool) or not isinstance(n_select, (int, np.integer)) or not 0 < n_select < n:
+    n_select = integer(n_select, "n_select")
+    seed = integer(seed, "seed", low=0, high=2**32 - 1)
+    if n < 2:
+        raise ValueError(f"data holds {n} image(s); splitting it into two parts needs at least 2.")
+    if not 0 < n_select < n:
         raise ValueError(
             f"n_select must be an integer between 1 and {n - 1} (the split has {n} images), got {n_select!r}."
         )
-    first = stratified_indices(data.labels.numpy(), int(n_select), seed=seed)
+    first = stratified_indices(data.labels.cpu().numpy(), n_select, seed=seed)
     rest = np.setdiff1d(np.arange(n), first)
     parts = []
     for role, idx in (("select", first), ("report", rest)):
@@ -563,6 +685,9 @@ def to_grayscale(images: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"images must have 3 colour channels in dimension -3, got shape {tuple(images.shape)}.")
     if not images.is_floating_point():
         raise TypeError(f"images must be floating point (values in [0, 1]), got {images.dtype}.")
+    if images.numel() == 0:
+        raise ValueError(f"images is empty (shape {tuple(images.shape)}); it needs at least one image.")
+    _check_finite(images, "images")
     from torchvision.transforms.functional import rgb_to_grayscale
 
     return rgb_to_grayscale(images)
@@ -576,6 +701,14 @@ def _train_stats(name: str, root: str | None, grayscale: bool) -> tuple[tuple, t
         x = to_grayscale(x)
     mean = x.mean(dim=(0, 2, 3))
     std = x.std(dim=(0, 2, 3))
+    flat = [c for c, s in enumerate(std.tolist()) if not s > 0]  # also catches NaN (a single pixel)
+    if flat:
+        raise ValueError(
+            f"normalize=True cannot standardise {DATASETS[name]['title']}: every pixel of channel(s) {flat} of "
+            f"its training split has the same value ({float(mean[flat[0]]):.4g}), so the standard deviation "
+            "is 0 and dividing by it would give NaN. The data root probably holds a blank or damaged copy; "
+            "replace it, or load with normalize=False."
+        )
     return tuple(float(m) for m in mean), tuple(float(s) for s in std)
 
 
@@ -608,18 +741,31 @@ def load(
         ``seed``).
     normalize : bool
         Standardise each channel with the mean and standard deviation of the
-        *training* split (so train and test share one transformation).
+        *training* split (so train and test share one transformation). A
+        channel whose training pixels all have one value (standard deviation
+        0, a blank or damaged copy) is refused with a ``ValueError`` rather
+        than divided by zero into NaN.
     seed : int
-        Seed of the subset choice.
+        Seed of the subset choice (0 to 2**32 - 1).
 
     Returns
     -------
     ImageData
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument has the wrong type or value (the message names it).
+    FileNotFoundError, DataUnavailableError
+        If the data cannot be found or downloaded.
     """
     name = canonical_name(name)
     _check_split(split)
-    if not isinstance(grayscale, bool) or not isinstance(normalize, bool):
-        raise TypeError("grayscale and normalize must be True or False.")
+    grayscale = boolean(grayscale, "grayscale")
+    normalize = boolean(normalize, "normalize")
+    if subset is not None:
+        subset = integer(subset, "subset size", low=1)
+    seed = integer(seed, "seed", low=0, high=2**32 - 1)
     base = data_root(root)
     root_key = None if base is None else str(base)
     images, labels, source, exact = _raw(name, split, root_key)
@@ -647,8 +793,8 @@ def load(
         "split": split,
         "exact": exact,
         "n_total": int(len(_raw(name, split, root_key)[1])),
-        "subset": None if subset is None else int(subset),
-        "subset_seed": None if subset is None else int(seed),
+        "subset": subset,
+        "subset_seed": None if subset is None else seed,
         "grayscale": gray,
         "normalize": normalize,
     }
@@ -694,6 +840,13 @@ def load_splits(
     name: str, *, train_subset: int | None = None, test_subset: int | None = None, **kwargs
 ) -> tuple[ImageData, ImageData]:
     """Load the train and test splits with the same options; see :func:`load`."""
+    for clash, instead in (("split", "it loads both"), ("subset", "use train_subset= and test_subset=")):
+        if clash in kwargs:
+            raise TypeError(f"load_splits takes no {clash}= argument: {instead}.")
+    if train_subset is not None:
+        train_subset = integer(train_subset, "train_subset (a subset size)", low=1)
+    if test_subset is not None:
+        test_subset = integer(test_subset, "test_subset (a subset size)", low=1)
     train = load(name, "train", subset=train_subset, **kwargs)
     test = load(name, "test", subset=test_subset, **kwargs)
     return train, test
@@ -741,7 +894,7 @@ def _image_data_values(datasets: dict) -> list:
         raise TypeError("datasets must be a non-empty dict mapping keys to ImageData, e.g. {('mnist', 'train'): d}.")
     bad = [key for key, d in datasets.items() if not isinstance(d, ImageData)]
     if bad:
-        raise TypeError(f"every value must be an ImageData (from helpers.load); not the ones at {bad}.")
+        raise TypeError(f"every value of datasets must be an ImageData (from helpers.load); not the ones at {bad}.")
     return list(datasets.values())
 
 
@@ -751,9 +904,14 @@ def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
     Introduced in the chapter "The datasets": on a training split these are
     the numbers ``load(..., normalize=True)`` standardises with.
     """
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        raise ValueError(f"images must be a tensor of shape (N, C, H, W), got {shape}.")
+    images = image_batch(images, "images")
+    _check_finite(images, "images")
+    per_channel = images.shape[0] * images.shape[2] * images.shape[3]
+    if per_channel < 2:
+        raise ValueError(
+            f"images has only {per_channel} pixel per channel (shape {tuple(images.shape)}); "
+            "a standard deviation needs at least 2."
+        )
     return images.mean(dim=(0, 2, 3)).tolist(), images.std(dim=(0, 2, 3)).tolist()
 
 
@@ -766,10 +924,9 @@ def weighted_channel_sum(images: torch.Tensor, weights) -> torch.Tensor:
     training split) is in memory at a time; ``(images * w).sum(1)`` would
     first build a 600 MB weighted copy of all 50,000.
     """
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        raise ValueError(f"images must be a floating-point tensor of shape (N, C, H, W), got {shape}.")
-    weights = [float(w) for w in weights]
+    images = image_batch(images, "images")
+    _check_finite(images, "images")
+    weights = array(weights, "weights", ndim=1).tolist()
     if len(weights) != images.shape[1]:
         raise ValueError(f"give one weight per channel: {images.shape[1]} channels, {len(weights)} weights.")
     out = torch.zeros_like(images[:, :1])

@@ -17,8 +17,10 @@ at the interpolation threshold N ≈ n.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from .svd import positive_int
+from . import validate
+from .data import ImageData
 
 __all__ = [
     "network_recipe",
@@ -36,10 +38,51 @@ __all__ = [
 ]
 
 
-def _check_ridge(lam) -> float:
-    if not isinstance(lam, (int, float, np.floating)) or not np.isfinite(lam) or lam < 0:
-        raise ValueError(f"ridge strength λ must be a finite number >= 0, got {lam!r}.")
-    return float(lam)
+def _check_ridge(lam, name: str = "ridge strength λ") -> float:
+    return validate.real(lam, name, low=0.0)
+
+
+def _seed(seed, name: str = "seed") -> int:
+    return validate.integer(seed, name, low=0, high=2**32 - 1)
+
+
+def _num_classes(num_classes, low: int = 1) -> int:
+    return validate.integer(num_classes, "num_classes", low=low)
+
+
+def _labels(labels, name: str, num_classes: int, n: int | None = None) -> np.ndarray:
+    """``labels`` as a 1-D integer array of class indices 0 … num_classes − 1 (``n`` of them if given)."""
+    y = validate.array(labels, name, ndim=1, dtype=None)
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {y.dtype}; convert whole numbers with .astype(int)."
+        )
+    if y.min() < 0 or y.max() >= num_classes:
+        raise ValueError(
+            f"{name} must lie in 0..{num_classes - 1} (num_classes={num_classes}), "
+            f"got values from {y.min()} to {y.max()}."
+        )
+    if n is not None and y.shape[0] != n:
+        raise ValueError(f"{name} has {y.shape[0]} entries but there are {n} examples; give one label per example.")
+    return y
+
+
+def _inputs(x, name: str, d: int | None = None) -> np.ndarray:
+    """``x`` as an (n, d) float64 array (one example per row), ``d`` columns if given."""
+    x = validate.array(x, name, ndim=2)
+    if d is not None and x.shape[1] != d:
+        raise ValueError(f"{name} has {x.shape[1]} features per example but the training inputs have {d}.")
+    return x
+
+
+def _list(values, name: str, check) -> list:
+    """A non-empty list of checked values; a string or a single number is refused, not iterated."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list, got {validate.describe(values)}.")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty; give at least one value.")
+    return [check(v) for v in values]
 
 
 def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.ndarray | None = None):
@@ -47,44 +90,47 @@ def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.n
 
     Pass ``weights`` to reuse the same W on test data.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"inputs must be an (n, d) array, got shape {x.shape}.")
+    x = validate.array(x, "inputs x", ndim=2)
     if weights is None:
-        width = positive_int(width, "width N")
-        weights = np.random.default_rng(seed).standard_normal((x.shape[1], width))
-    elif weights.shape[0] != x.shape[1]:
-        raise ValueError(f"weights have {weights.shape[0]} rows but inputs have {x.shape[1]} features.")
+        width = validate.positive_int(width, "width N")
+        weights = np.random.default_rng(_seed(seed)).standard_normal((x.shape[1], width))
+    else:
+        weights = validate.array(weights, "weights", ndim=2)
+        if weights.shape[0] != x.shape[1]:
+            raise ValueError(f"weights have {weights.shape[0]} rows but inputs have {x.shape[1]} features.")
     return np.maximum(x @ weights / np.sqrt(x.shape[1]), 0.0), weights
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:
     """One-hot targets (n, num_classes) as float64."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError("labels must be a non-empty 1-D array.")
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}.")
+    num_classes = _num_classes(num_classes)
+    labels = _labels(labels, "labels", num_classes)
     return np.eye(num_classes)[labels]
 
 
 def add_label_noise(labels, fraction: float, num_classes: int = 10, seed: int = 0) -> np.ndarray:
     """Replace a random ``fraction`` of the labels by a different, uniformly random class."""
-    if not isinstance(fraction, (int, float, np.floating)) or not 0 <= fraction <= 1:
-        raise ValueError(f"noise fraction must be in [0, 1], got {fraction!r}.")
-    labels = np.array(labels, copy=True)
-    rng = np.random.default_rng(seed)
+    fraction = validate.fraction(fraction, "noise fraction", zero=True)
+    num_classes = _num_classes(num_classes, low=2)
+    labels = np.array(_labels(labels, "labels", num_classes), copy=True)
+    rng = np.random.default_rng(_seed(seed))
     flip = rng.choice(labels.size, size=int(round(fraction * labels.size)), replace=False)
     labels[flip] = (labels[flip] + rng.integers(1, num_classes, size=flip.size)) % num_classes
     return labels
 
 
 def filter_factors(s: np.ndarray, lam: float, rcond: float = 1e-10) -> np.ndarray:
-    """σ/(σ² + λ); for λ = 0 the pseudo-inverse 1/σ, with σ below rcond·σ₁ treated as zero."""
+    """σ/(σ² + λ); for λ = 0 the pseudo-inverse 1/σ, with σ below rcond·σ₁ treated as zero.
+
+    ``s`` are singular values: non-negative and in descending order (as the SVD gives them).
+    """
     lam = _check_ridge(lam)
-    s = np.asarray(s, dtype=np.float64)
+    rcond = validate.real(rcond, "rcond", low=0.0)
+    s = validate.array(s, "singular values s", ndim=1)
+    if np.any(s < 0) or np.any(np.diff(s) > 0):
+        raise ValueError("singular values s must be non-negative and in descending order, as the SVD returns them.")
     if lam == 0:
-        keep = s > rcond * (s[0] if s.size else 0.0)
+        keep = s > rcond * s[0]
         out = np.zeros_like(s)
         out[keep] = 1.0 / s[keep]
         return out
@@ -100,9 +146,7 @@ class SVDFit:
     """
 
     def __init__(self, features: np.ndarray):
-        f = np.asarray(features, dtype=np.float64)
-        if f.ndim != 2 or f.size == 0 or not np.all(np.isfinite(f)):
-            raise ValueError("features must be a non-empty 2-D array of finite numbers.")
+        f = validate.array(features, "features", ndim=2)
         self.u, self.s, self.vt = np.linalg.svd(f, full_matrices=False)
 
     @property
@@ -113,8 +157,8 @@ class SVDFit:
 
     def coefficients(self, targets: np.ndarray, lam: float = 0.0) -> np.ndarray:
         """β_λ = V diag(σ/(σ²+λ)) Uᵀ Y, for a target vector (n,) or matrix (n, k)."""
-        y = np.asarray(targets, dtype=np.float64)
-        if y.ndim not in (1, 2) or y.shape[0] != self.u.shape[0]:
+        y = validate.array(targets, "targets", ndim=(1, 2))
+        if y.shape[0] != self.u.shape[0]:
             raise ValueError(f"targets must have {self.u.shape[0]} rows (one per example), got shape {y.shape}.")
         y2 = y[:, None] if y.ndim == 1 else y
         beta = self.vt.T @ (filter_factors(self.s, lam)[:, None] * (self.u.T @ y2))
@@ -138,12 +182,19 @@ def tuned_ridge_curve(
     dict of arrays indexed [seed, width]: ``lam`` (the chosen λ), ``test_mse``,
     ``test_err``; and [seed, width, ridge]: ``val_mse``.
     """
-    widths = [positive_int(w, "width N") for w in widths]
-    ridges = [_check_ridge(r) for r in ridges]
-    if not ridges:
+    x_train = _inputs(x_train, "x_train")
+    x_val, x_test = _inputs(x_val, "x_val", x_train.shape[1]), _inputs(x_test, "x_test", x_train.shape[1])
+    num_classes = _num_classes(num_classes)
+    y_train = _labels(y_train, "y_train", num_classes, len(x_train))
+    y_val = _labels(y_val, "y_val", num_classes, len(x_val))
+    y_test = _labels(y_test, "y_test", num_classes, len(x_test))
+    widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width N"))
+    if isinstance(ridges, (list, tuple)) and not ridges:
         raise ValueError("give at least one ridge strength λ to choose from.")
-    yv, yt = one_hot(np.asarray(y_val), num_classes), one_hot(np.asarray(y_test), num_classes)
-    ytr = one_hot(np.asarray(y_train), num_classes)
+    ridges = _list(ridges, "ridges", _check_ridge)
+    seeds = _list(seeds, "seeds", lambda s: _seed(s, "each seed in seeds"))
+    yv, yt = one_hot(y_val, num_classes), one_hot(y_test, num_classes)
+    ytr = one_hot(y_train, num_classes)
     out = {k: np.zeros((len(seeds), len(widths))) for k in ("lam", "test_mse", "test_err")}
     out["val_mse"] = np.zeros((len(seeds), len(widths), len(ridges)))
     for a, seed in enumerate(seeds):
@@ -159,7 +210,7 @@ def tuned_ridge_curve(
             pred = f_test_all[:, :width] @ betas[best]
             out["lam"][a, b] = ridges[best]
             out["test_mse"][a, b] = np.mean(np.sum((pred - yt) ** 2, 1))
-            out["test_err"][a, b] = np.mean(pred.argmax(1) != np.asarray(y_test))
+            out["test_err"][a, b] = np.mean(pred.argmax(1) != y_test)
     return out
 
 
@@ -179,13 +230,17 @@ def sweep_widths(
     ``norm`` (‖β‖_F); and [seed, width]: ``sigma_min``; plus ``spectra``
     {(seed, width): singular values}.
     """
-    widths = [positive_int(w, "width N") for w in widths]
-    ridges = [_check_ridge(r) for r in ridges]
-    for nf in noises:
-        if not isinstance(nf, (int, float, np.floating)) or not 0 <= nf <= 1:
-            raise ValueError(f"noise fraction must be in [0, 1], got {nf!r}.")
-    y_train = np.asarray(y_train)
-    y_test = np.asarray(y_test)
+    x_train = _inputs(x_train, "x_train")
+    x_test = _inputs(x_test, "x_test", x_train.shape[1])
+    num_classes = _num_classes(num_classes, low=2)
+    y_train = _labels(y_train, "y_train", num_classes, len(x_train))
+    y_test = _labels(y_test, "y_test", num_classes, len(x_test))
+    widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width N"))
+    ridges = _list(ridges, "ridges", _check_ridge)
+    noises = _list(noises, "noises", lambda nf: validate.fraction(nf, "noise fraction", zero=True))
+    seeds = _list(seeds, "seeds", lambda s: _seed(s, "each seed in seeds"))
+    if max(seeds) + 1 > 2**32 - 1:
+        raise ValueError(f"seeds must be below 2**32 - 1 (seed + 1 seeds the label noise), got {max(seeds)}.")
     shape = (len(seeds), len(widths), len(ridges), len(noises))
     out = {k: np.zeros(shape) for k in ("test_mse", "test_err", "train_mse", "train_err", "norm")}
     out["sigma_min"] = np.zeros((len(seeds), len(widths)))
@@ -219,13 +274,16 @@ def as_vectors(images) -> np.ndarray:
 
     Introduced in the chapter "Over-parameterisation and double descent",
     where the random features act on flattened, centred MNIST digits.
+    ``images`` may be a tensor, an array or an ImageData (its images);
+    complex, NaN and infinite values are refused.
     """
-    if hasattr(images, "detach"):
-        images = images.detach().cpu().flatten(1).numpy()
-    a = np.asarray(images)
-    if a.ndim < 2 or a.shape[0] == 0:
+    if isinstance(images, ImageData):
+        images = images.images
+    a = validate.array(images, "images", empty=True)
+    if a.ndim < 2 or a.shape[0] == 0 or a.size == 0:
         raise ValueError(f"images must be a non-empty array of shape (n, ...), got shape {a.shape}.")
-    return a.reshape(a.shape[0], -1).astype(np.float64)
+    # a copy: the result must never share memory with the reader's images (or an ImageData's tensor)
+    return np.array(a.reshape(a.shape[0], -1), dtype=np.float64, copy=True)
 
 
 def log_widths(n: int, count: int, *, down: float = 20, up: float = 10) -> list[int]:
@@ -236,9 +294,11 @@ def log_widths(n: int, count: int, *, down: float = 20, up: float = 10) -> list[
     list may hold fewer than ``count + 1`` values; it is sorted and has no
     repeats, and every width is at least 1.
     """
-    n = positive_int(n, "number of training examples n")
-    count = positive_int(count, "count of widths")
-    if not (down > 0 and up > 0 and up * down > 1):
+    n = validate.positive_int(n, "number of training examples n")
+    count = validate.positive_int(count, "count of widths")
+    down = validate.real(down, "down (the widths start at n/down)", low=0.0, low_open=True)
+    up = validate.real(up, "up (the widths end at up·n)", low=0.0, low_open=True)
+    if not up * down > 1:
         raise ValueError(
             f"the widths run from n/down to up·n: need down > 0, up > 0 and up·down > 1 "
             f"(a range that is not empty), got down={down}, up={up}."
@@ -254,8 +314,8 @@ def largest_rise(curve) -> float:
     curve without a second peak has a largest rise near 0; 0.05 means that at
     some width the curve is 5% above the best value seen at smaller widths.
     """
-    c = np.asarray(curve, dtype=np.float64)
-    if c.ndim != 1 or c.size < 2 or not np.all(c > 0):
+    c = validate.array(curve, "curve", ndim=1)
+    if c.size < 2 or not np.all(c > 0):
         raise ValueError(f"curve must be a 1-D array of at least two positive values, got shape {c.shape}.")
     return float(max(np.max(c[1:] / np.minimum.accumulate(c)[:-1]) - 1, 0))
 
@@ -318,16 +378,33 @@ def train_width_sweep(
         One per width, in order: ``width``, ``parameters``, ``train_err``
         (on ``labels``, last epoch), ``test_err`` (fractions, not percent).
     """
-    from .config import seed_everything
+    from .config import get_device, seed_everything
     from .models import TinyConvNet, count_parameters
     from .train import FitConfig, evaluate, fit
 
     recipe = FitConfig.build(network_recipe() if config is None else config, epochs=epochs, **settings)
-    widths = [positive_int(w, "width") for w in widths]
-    if not widths:
+    if isinstance(widths, (list, tuple)) and not widths:
         raise ValueError("give at least one width to train.")
+    widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width"))
+    images = validate.image_batch(images, "images", size=28)
+    validate.tensor(images, "images")  # NaN and infinities
+    labels = _labels(labels, "labels", 10)
     if len(labels) != len(images):
         raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} training images.")
+    labels = torch.from_numpy(labels)
+    if isinstance(test, ImageData):
+        test_x, test_y = test.images, test.labels
+    elif isinstance(test, (tuple, list)) and len(test) == 2:
+        test_x, test_y = test
+    else:
+        raise TypeError(f"test must be an ImageData or a tuple (inputs, labels), got {validate.describe(test)}.")
+    validate.image_batch(test_x, "test inputs", channels=images.shape[1], size=28)
+    _labels(test_y, "test labels", 10, len(test_x))
+    verbose = validate.boolean(verbose, "verbose")
+    try:
+        device = get_device(device)
+    except (TypeError, ValueError) as err:
+        raise type(err)(str(err) if "device" in str(err) else f"device: {err}") from None
     rows = []
     for w in widths:
         seed_everything(recipe.seed)

@@ -32,16 +32,28 @@ one SVD), and :func:`rank_rules`, :func:`worth_factorizing` and
 :func:`rule_table` (choosing the ranks). Timings go through
 :mod:`helpers.bench`, which sets the number of CPU threads for the
 measurement only.
+
+Every function checks its arguments before any work is done (so a long sweep
+does not fail half-way): models without the named conv layers, ranks outside
+1 … the layer's full rank, rank lists and fractions that are not lists of
+numbers, input shapes and images the network cannot take, layers with NaN,
+complex or grouped weights (the layer is named), data that is not
+(inputs, labels), bad device names and timing settings (``threads``,
+``rounds``, ``min_time``) are refused with a ``TypeError``/``ValueError`` that
+names the argument.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterable
 
 import numpy as np
 import torch
 from torch import nn
 
+from . import validate
 from .conv_svd import check_conv, rank_k, weight_from_matrix, weight_matrix, weight_svd
 from .models import probe_forward, replace_submodule
 from .svd import check_rank, eckart_young_error, energy, rank_for_energy
@@ -89,13 +101,165 @@ def check_factorizable(conv) -> nn.Conv2d:
     return check_conv(conv, patches=False)
 
 
+# ---------------------------------------------------------------------------
+# Checks of what a reader passes in, built on helpers.validate.
+# ---------------------------------------------------------------------------
+
+
+def _module(model, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
+    return model
+
+
+def _shape(input_shape, name: str = "input_shape") -> tuple[int, int, int]:
+    """One image's shape (C, H, W) as a tuple of three positive ints."""
+    if isinstance(input_shape, torch.Size):
+        input_shape = tuple(input_shape)
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise TypeError(
+            f"{name} must be one image's shape (C, H, W) such as (1, 28, 28), got {validate.describe(input_shape)}."
+        )
+    return tuple(validate.positive_int(n, f"each entry of {name}") for n in input_shape)
+
+
+def _probe(model: nn.Module, input_shape, hooks: dict, name: str = "input_shape") -> None:
+    """:func:`helpers.models.probe_forward`, with a model that cannot take ``input_shape`` named as such."""
+    try:
+        probe_forward(model, input_shape, hooks)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        text = str(err)
+        if name in text:
+            raise
+        raise ValueError(
+            f"{name} {tuple(input_shape)} does not fit {type(model).__name__}: one image of that shape cannot "
+            f"pass through it ({text.splitlines()[0] if text else type(err).__name__})."
+        ) from None
+
+
+def _names(layers, convs: dict, name: str = "layers") -> list[str]:
+    """A non-empty list of distinct names of Conv2d layers in ``convs``."""
+    if isinstance(layers, (str, bytes)) or isinstance(layers, dict) or not isinstance(layers, Iterable):
+        raise TypeError(
+            f"{name} must be a list of conv layer names such as ['conv2'], got {validate.describe(layers)}."
+        )
+    layers = list(layers)
+    if not layers:
+        raise ValueError(f"{name} is empty: name at least one of the conv layers {list(convs)}.")
+    bad = [n for n in layers if not isinstance(n, str)]
+    if bad:
+        raise TypeError(f"{name} must hold layer names (strings), got {bad[0]!r}; the conv layers are {list(convs)}.")
+    missing = sorted(set(layers) - set(convs))
+    if missing:
+        raise ValueError(f"no Conv2d layer named {missing} (in {name}); the conv layers are {list(convs)}.")
+    if len(set(layers)) != len(layers):
+        raise ValueError(f"{name} names a layer twice: {layers}.")
+    return layers
+
+
+def _full_rank(conv: nn.Conv2d, scheme: str = "svd") -> int:
+    """The largest rank ``scheme`` takes for ``conv``."""
+    o, c, kh, kw = conv.weight.shape
+    return min(c * kh, o * kw) if scheme == "separable" else min(o, c * kh * kw)
+
+
+def _rank_dict(ranks, convs: dict, name: str = "ranks", scheme: str | None = "svd", empty: bool = False) -> dict:
+    """``{layer name: k}`` with known names and ranks from 1 to the layer's full rank (any k >= 1 if no scheme)."""
+    if not isinstance(ranks, dict):
+        raise TypeError(f"{name} must be a dict {{layer name: rank k}}, got {validate.describe(ranks)}.")
+    if ranks or not empty:
+        _names(list(ranks), convs, f"the layer names of {name}")
+    out = {}
+    for n, k in ranks.items():
+        if scheme is None:
+            out[n] = validate.positive_int(k, f"{name}[{n!r}], a rank k,")
+        else:
+            out[n] = _layer_rank(k, convs[n], n, name, scheme)
+    return out
+
+
+def _layer_rank(k, conv: nn.Conv2d, layer: str, name: str, scheme: str = "svd") -> int:
+    o, c, kh, kw = conv.weight.shape
+    top = _full_rank(conv, scheme)
+    shape = (
+        f"{c * kh} x {o * kw} separable arrangement" if scheme == "separable" else f"{o} x {c * kh * kw} weight matrix"
+    )
+    return check_rank(k, top, f"the full rank of {layer}'s {shape} (in {name})")
+
+
+def _fractions(values, name: str, *, empty: bool = False) -> list[float]:
+    """A list of fractions in (0, 1]."""
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list of fractions in (0, 1], got {validate.describe(values)}.")
+    values = list(values)
+    if not values and not empty:
+        raise ValueError(f"{name} is empty: give at least one fraction in (0, 1].")
+    return [validate.fraction(v, f"each entry of {name}") for v in values]
+
+
+def _data(data, name: str, input_shape=None):
+    """``data`` (ImageData or (inputs, labels)) after the checks of :mod:`helpers.train`, and its image shape."""
+    from .train import _as_tensors
+
+    x, _ = _as_tensors(data, name)
+    if input_shape is not None and tuple(x.shape[1:]) != tuple(input_shape):
+        raise ValueError(
+            f"{name} holds images of shape {tuple(x.shape[1:])}, but input_shape is {tuple(input_shape)}; "
+            "pass the images the network takes."
+        )
+    return data
+
+
+def _batch(inputs, name: str, model: nn.Module, input_shape=None) -> torch.Tensor:
+    """A finite (N, C, H, W) batch in the dtype and on the device of ``model``'s weights."""
+    if input_shape is None:
+        first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+        channels = first.in_channels if first is not None else None
+        size = getattr(model, "image_size", None)  # a ReportCNN knows its image size
+        size = size if isinstance(size, int) else None
+    else:
+        channels, size = input_shape[0], tuple(input_shape[1:])
+    x = validate.image_batch(inputs, name, channels=channels, size=size)
+    if not bool(torch.isfinite(x.detach()).all()):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the images first.")
+    p = next(model.parameters(), None)
+    if p is not None and (x.dtype != p.dtype or x.device != p.device):
+        raise TypeError(
+            f"{name} is {x.dtype} on {x.device} but the network's weights are {p.dtype} on {p.device}; "
+            f"convert it with .to({p.dtype}) and move it there."
+        )
+    return x
+
+
+@contextlib.contextmanager
+def _in_layer(name: str):
+    """Say which of the model's layers a refusal is about: ``conv has NaN weights`` → ``layer 'conv2': ...``."""
+    try:
+        yield
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"the model's layer {name!r}: {err}") from None
+
+
+def _nonzero(conv: nn.Conv2d) -> None:
+    if not bool(conv.weight.detach().abs().sum() > 0):
+        raise ValueError("conv's weights are all zero: relative errors (divided by ‖W‖) are undefined.")
+
+
+def _device(device, name: str = "device"):
+    from .config import get_device
+
+    if not isinstance(device, (str, torch.device)) and device is not None:
+        raise TypeError(f"{name} must be 'auto', 'cpu', 'cuda' or a torch.device, got {validate.describe(device)}.")
+    get_device(device)  # refuses unknown names and devices this machine does not have
+    return device
+
+
 def conv_layers(model: nn.Module) -> dict[str, nn.Conv2d]:
     """The model's Conv2d layers by qualified name, in definition order."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}.")
+    _module(model)
     layers = {name: mod for name, mod in model.named_modules() if isinstance(mod, nn.Conv2d)}
     if not layers:
-        raise ValueError(f"{type(model).__name__} has no Conv2d layers: there is nothing to factorize.")
+        raise ValueError(f"model ({type(model).__name__}) has no Conv2d layers: there is nothing to factorize.")
     return layers
 
 
@@ -111,6 +275,7 @@ def _check_rank(k, r: int, what: str) -> int:
 def relative_errors(conv: nn.Conv2d) -> np.ndarray:
     """‖W − W_k‖_F / ‖W‖_F for k = 1 … r, computed by truncating and measuring (not by formula)."""
     w, u, s, vt = _svd(conv)
+    _nonzero(conv)
     norm = torch.linalg.norm(w)
     return np.array([float(torch.linalg.norm(w - rank_k(u, s, vt, k)) / norm) for k in range(1, len(s) + 1)])
 
@@ -180,6 +345,7 @@ def factorized_counts(conv: nn.Conv2d, k: int, positions: int = 1) -> dict:
     check_factorizable(conv)
     o, c, kh, kw = conv.weight.shape
     k = _check_rank(k, min(o, c * kh * kw), f"this {o} x {c * kh * kw} weight matrix")
+    positions = validate.positive_int(positions, "positions")
     bias = o if conv.bias is not None else 0
     return {
         "params": o * c * kh * kw + bias,
@@ -204,13 +370,14 @@ def breakeven_rank(conv: nn.Conv2d) -> int:
 def output_positions(model: nn.Module, input_shape: tuple) -> dict[str, int]:
     """Output pixels H'·W' of every Conv2d of ``model`` for one input of ``input_shape`` (C, H, W)."""
     layers = conv_layers(model)
+    input_shape = _shape(input_shape)
     names = {conv: name for name, conv in layers.items()}
     sizes = {}
 
     def record(mod, inp, out):
         sizes[names[mod]] = int(out.shape[-1] * out.shape[-2])
 
-    probe_forward(model, input_shape, {nn.Conv2d: record})
+    _probe(model, input_shape, {nn.Conv2d: record})
     return sizes
 
 
@@ -226,12 +393,13 @@ def compress(model: nn.Module, ranks: dict, scheme: str = "svd") -> nn.Module:
         the same-shape truncated weight (no speed-up; for accuracy studies).
     """
     builders = {"svd": factorize_conv, "separable": separable_conv, "truncate": truncate_conv}
-    if scheme not in builders:
+    if not isinstance(scheme, str) or scheme not in builders:
         raise ValueError(f"unknown scheme {scheme!r}; use one of {', '.join(builders)}.")
     layers = conv_layers(model)
-    unknown = set(ranks) - set(layers)
-    if unknown:
-        raise ValueError(f"no Conv2d layer named {sorted(unknown)} in the model; its conv layers are {list(layers)}.")
+    ranks = _rank_dict(ranks, layers, scheme=scheme, empty=True)
+    for name in ranks:
+        with _in_layer(name):
+            check_factorizable(layers[name])
     new = copy.deepcopy(model)
     for name, k in ranks.items():
         replace_submodule(new, name, builders[scheme](layers[name], k))
@@ -240,11 +408,11 @@ def compress(model: nn.Module, ranks: dict, scheme: str = "svd") -> nn.Module:
 
 def ranks_for_energy(model: nn.Module, threshold: float) -> dict[str, int]:
     """Per layer, the smallest k whose singular values keep ``threshold`` of ‖W‖_F² (0 < threshold ≤ 1)."""
-    if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
-        raise ValueError(f"threshold must be an energy fraction in (0, 1], got {threshold!r}.")
+    threshold = validate.fraction(threshold, "threshold (an energy fraction)")
     out = {}
     for name, conv in conv_layers(model).items():
-        out[name] = rank_for_energy(singular_values(conv).numpy(), threshold)
+        with _in_layer(name):
+            out[name] = rank_for_energy(singular_values(conv).numpy(), threshold)
     return out
 
 
@@ -257,18 +425,18 @@ def ranks_for_budget(
     order of relative energy σᵢ²/‖W‖_F² per multiply–add until the budget is
     spent, so layers whose spectra fall fast give up more.
     """
-    if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}.")
+    fraction = validate.fraction(fraction, "fraction")
     convs = conv_layers(model)
-    names = list(convs) if layers is None else list(layers)
-    missing = set(names) - set(convs)
-    if missing:
-        raise ValueError(f"no Conv2d layer named {sorted(missing)}; the conv layers are {list(convs)}.")
+    names = list(convs) if layers is None else _names(layers, convs)
+    for n in names:
+        with _in_layer(n):
+            check_factorizable(convs[n])
     pos = output_positions(model, input_shape)
     budget = fraction * sum(factorized_counts(convs[n], 1, pos[n])["macs"] for n in names)
     ranks, candidates, spent = {}, [], 0.0
     for n in names:
-        s2 = (singular_values(convs[n]) ** 2).numpy()
+        with _in_layer(n):
+            s2 = (singular_values(convs[n]) ** 2).numpy()
         per_rank = factorized_counts(convs[n], 1, pos[n])["macs_k"]
         ranks[n] = 1
         spent += per_rank
@@ -306,6 +474,7 @@ def eckart_young_curves(conv: nn.Conv2d) -> dict:
         ``"energy"`` (Σ_{i≤k} σᵢ²/‖W‖_F²), each an array of length r.
     """
     s = singular_values(conv).numpy()
+    _nonzero(conv)
     norm = np.sqrt(np.sum(s**2))
     return {
         "k": np.arange(1, len(s) + 1),
@@ -315,11 +484,20 @@ def eckart_young_curves(conv: nn.Conv2d) -> dict:
     }
 
 
-def _check_ranks(values, what: str) -> list[int]:
+def _check_ranks(values, what: str, conv: nn.Conv2d | None = None, layer: str = "", scheme: str = "svd") -> list[int]:
+    """A non-empty list of positive integer ranks (at most the layer's full rank when ``conv`` is given)."""
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise TypeError(f"{what} must be a non-empty list of positive integer ranks, got {validate.describe(values)}.")
     values = list(values)
-    if not values or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in values):
-        raise ValueError(f"{what} must be a non-empty list of positive integer ranks, got {values!r}.")
-    return [int(k) for k in values]
+    try:
+        out = [validate.integer(k, "rank", low=1) for k in values]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a non-empty list of positive integer ranks, got {values!r}.") from None
+    if not out:
+        raise ValueError(f"{what} must be a non-empty list of positive integer ranks, got [].")
+    if conv is not None:
+        out = [_layer_rank(k, conv, layer, what, scheme) for k in out]
+    return out
 
 
 def accuracy_grid(model: nn.Module, data, ranks: dict, *, scheme: str = "truncate") -> dict:
@@ -346,10 +524,17 @@ def accuracy_grid(model: nn.Module, data, ranks: dict, *, scheme: str = "truncat
     """
     from .train import evaluate
 
+    _module(model)
+    if not isinstance(scheme, str) or scheme not in ("svd", "separable", "truncate"):
+        raise ValueError(f"unknown scheme {scheme!r}; use one of svd, separable, truncate.")
     if not isinstance(ranks, dict) or len(ranks) != 2:
-        raise ValueError(f"ranks must map exactly two layer names to lists of ranks, got {ranks!r}.")
+        raise ValueError(f"ranks must map exactly two layer names to lists of ranks, got {validate.describe(ranks)}.")
+    convs = conv_layers(model)
     (first, k1s), (second, k2s) = ranks.items()
-    k1s, k2s = _check_ranks(k1s, f"the ranks of {first}"), _check_ranks(k2s, f"the ranks of {second}")
+    _names([first, second], convs, "the layer names of ranks")
+    k1s = _check_ranks(k1s, f"the ranks of {first}", convs[first], first, scheme)
+    k2s = _check_ranks(k2s, f"the ranks of {second}", convs[second], second, scheme)
+    _data(data, "data")
     acc = {}
     for k1 in k1s:
         for k2 in k2s:
@@ -358,19 +543,17 @@ def accuracy_grid(model: nn.Module, data, ranks: dict, *, scheme: str = "truncat
     return acc
 
 
-def _named_convs(model: nn.Module, names) -> dict[str, nn.Conv2d]:
+def _named_convs(model: nn.Module, names, what: str = "layers") -> dict[str, nn.Conv2d]:
     """The Conv2d layers of ``model`` called ``names``; a ValueError names any that do not exist."""
     convs = conv_layers(model)
-    missing = sorted(set(names) - set(convs))
-    if missing:
-        raise ValueError(f"no Conv2d layer named {missing}; the conv layers are {list(convs)}.")
+    _names(names, convs, what)
     return convs
 
 
 def full_ranks(model: nn.Module, layers=None) -> dict[str, int]:
     """``{name: min(C_out, C_in·kh·kw)}``, the full rank of each named conv layer's weight matrix (all if None)."""
-    names = list(conv_layers(model)) if layers is None else list(layers)
-    convs = _named_convs(model, names)
+    convs = conv_layers(model)
+    names = list(convs) if layers is None else _names(layers, convs)
     return {n: min(convs[n].weight.shape[0], convs[n].weight[0].numel()) for n in names}
 
 
@@ -379,8 +562,7 @@ def ranks_at_fraction(model: nn.Module, fraction: float, layers=None) -> dict[st
 
     Section "The whole network" of the chapter "Low-rank compression".
     """
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be a number in (0, 1], got {fraction!r}.")
+    fraction = validate.fraction(fraction, "fraction")
     return {n: int(np.ceil(fraction * r)) for n, r in full_ranks(model, layers).items()}
 
 
@@ -396,23 +578,36 @@ def factorization_errors(conv: nn.Conv2d, inputs: torch.Tensor) -> tuple[np.ndar
     -------
     (absolute, relative) : two arrays of length r
     """
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 4 or inputs.shape[1] != conv.in_channels:
-        shape = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
-        raise ValueError(f"inputs must be a batch (N, {conv.in_channels}, H, W) for this layer, got {shape}.")
+    check_factorizable(conv)
+    inputs = _batch(inputs, "inputs", conv)
+    kh, kw = conv.kernel_size
+    ph, pw = (0, 0) if conv.padding == "valid" else conv.padding
+    if inputs.shape[2] + 2 * ph < kh or inputs.shape[3] + 2 * pw < kw:
+        raise ValueError(
+            f"inputs has {inputs.shape[2]} x {inputs.shape[3]} images, too small for the layer's {kh} x {kw} kernel "
+            f"with padding {(ph, pw)}: there is no output."
+        )
     r = len(singular_values(conv))
     diffs, rels = [], []
     with torch.no_grad():
         for k in range(1, r + 1):
             ref = truncate_conv(conv, k)(inputs)
             d = float((factorize_conv(conv, k)(inputs) - ref).abs().max())
+            scale = float(ref.abs().max())
+            if scale == 0:
+                raise ValueError(
+                    f"the convolution by W_{k} is zero on these inputs: the relative error is undefined; "
+                    "pass inputs that are not all zero."
+                )
             diffs.append(d)
-            rels.append(d / float(ref.abs().max()))
+            rels.append(d / scale)
     return np.array(diffs), np.array(rels)
 
 
 def separable_ranks(model: nn.Module, ranks: dict) -> dict[str, int]:
     """``ranks`` capped at the full rank of each layer's separable arrangement, min(C_in·kh, C_out·kw)."""
-    convs = _named_convs(model, ranks)
+    convs = conv_layers(model)
+    ranks = _rank_dict(ranks, convs, scheme=None)
     out = {}
     for n, k in ranks.items():
         o, c, kh, kw = convs[n].weight.shape
@@ -428,7 +623,23 @@ def _timing(timing: dict) -> dict:
     unknown = sorted(set(timing) - set(_TIMING))
     if unknown:
         raise TypeError(f"unknown timing settings {unknown}; the timings take {', '.join(_TIMING)}.")
-    return dict(timing)
+    out = dict(timing)
+    if out.get("threads") is not None:
+        out["threads"] = validate.positive_int(out["threads"], "threads (CPU threads for the timings)")
+    if "rounds" in out:
+        out["rounds"] = validate.positive_int(out["rounds"], "rounds (timing rounds)")
+    if "min_time" in out:
+        out["min_time"] = validate.real(
+            out["min_time"], "min_time (seconds per timing)", low=0.0, low_open=True, high=3600.0
+        )
+    return out
+
+
+def _batches(batches, model: nn.Module, input_shape) -> dict:
+    if not isinstance(batches, dict) or set(batches) != {1, 256}:
+        keys = sorted(map(repr, batches)) if isinstance(batches, dict) else validate.describe(batches)
+        raise ValueError(f"batches must be {{1: one image, 256: a batch of 256}}, got {keys}.")
+    return {b: _batch(x, f"batches[{b}]", model, input_shape) for b, x in batches.items()}
 
 
 def measure(
@@ -474,9 +685,13 @@ def measure(
     from .models import count_macs, count_parameters
     from .train import evaluate
 
-    if not isinstance(batches, dict) or set(batches) != {1, 256}:
-        raise ValueError(f"batches must be {{1: one image, 256: a batch of 256}}, got keys {sorted(batches)!r}.")
     timing = _timing(timing)
+    _module(net, "net")
+    _module(baseline, "baseline")
+    input_shape = _shape(input_shape)
+    output_positions(baseline, input_shape)  # the shape fits the network
+    batches = _batches(batches, baseline, input_shape)
+    _data(data, "data", input_shape)
     t256 = speedup(baseline, net, batches[256], **timing)
     return {
         "net": net,
@@ -529,12 +744,19 @@ def layer_sweep(
     from .train import evaluate
 
     timing = _timing(timing)
-    convs = _named_convs(model, grid)
-    pos = output_positions(model, input_shape)
+    _module(model)
+    if not isinstance(grid, dict):
+        raise TypeError(f"grid must be a dict {{layer name: list of ranks}}, got {validate.describe(grid)}.")
+    convs = _named_convs(model, list(grid), "the layer names of grid")
+    grid = {name: _check_ranks(ks, f"the ranks of {name} in grid", convs[name], name) for name, ks in grid.items()}
+    pos = output_positions(model, input_shape)  # checks input_shape and that it fits the network
+    input_shape = _shape(input_shape)
+    _data(data, "data", input_shape)
+    inputs = _batch(inputs, "inputs", model, input_shape)
     base_macs = count_macs(model, input_shape)
     results = {}
     for name, ks in grid.items():
-        for k in _check_ranks(ks, f"the ranks of {name}"):
+        for k in ks:
             net = compress(model, {name: k})
             c = factorized_counts(convs[name], k, pos[name])
             results[name, k] = {
@@ -568,10 +790,17 @@ def step_times(
     """
     from .bench import module_times, speedup
 
+    timing = _timing(timing)
     for label, net in (("baseline", baseline), ("candidate", candidate)):
+        _module(net, label)
         if not isinstance(getattr(net, "features", None), nn.Sequential):
             raise TypeError(f"{label} needs a .features Sequential (a ReportCNN), got {type(net).__name__}.")
-    timing = _timing(timing)
+    if list(baseline.features._modules) != list(candidate.features._modules):
+        raise ValueError(
+            "baseline and candidate must have the same steps in .features (a ReportCNN and a compressed copy), "
+            f"got {list(baseline.features._modules)} and {list(candidate.features._modules)}."
+        )
+    inputs = _batch(inputs, "inputs", baseline)
     unc, small = module_times(baseline.features, candidate.features, x=inputs, **timing)
     whole = speedup(baseline.features, candidate.features, inputs, **timing)
     return {
@@ -579,6 +808,24 @@ def step_times(
         "candidate": dict(small),
         "one_call": {"baseline": whole["baseline"], "candidate": whole["candidate"]},
     }
+
+
+def _seconds(values, name: str) -> dict:
+    if not isinstance(values, dict) or not values:
+        raise TypeError(f"{name} must be a non-empty dict {{step: seconds}}, got {validate.describe(values)}.")
+    return {k: validate.real(v, f"{name}[{k!r}]", low=0.0, low_open=True) for k, v in values.items()}
+
+
+def _step_times(times) -> tuple[dict, dict, dict]:
+    """The three parts of :func:`step_times`'s result, checked: positive seconds, the same steps."""
+    if not isinstance(times, dict) or not all(key in times for key in ("baseline", "candidate", "one_call")):
+        raise TypeError(f"times must be the dict that step_times returns, got {validate.describe(times)}.")
+    unc = _seconds(times["baseline"], "times['baseline']")
+    small = _seconds(times["candidate"], "times['candidate']")
+    one = _seconds(times["one_call"], "times['one_call']")
+    if list(unc) != list(small) or set(one) != {"baseline", "candidate"}:
+        raise ValueError("times must be the dict that step_times returns: the same steps for baseline and candidate.")
+    return unc, small, one
 
 
 def step_table(times: dict, model: nn.Module, ranks: dict, *, input_shape: tuple, label: str) -> str:
@@ -589,8 +836,13 @@ def step_table(times: dict, model: nn.Module, ranks: dict, *, input_shape: tuple
     ``label`` names its column (e.g. ``"f = 1/8"``).
     """
     convs = conv_layers(model)
+    if not isinstance(label, str) or not label.strip():
+        raise TypeError(
+            f"label must be a non-empty string naming the compressed network, got {validate.describe(label)}."
+        )
+    ranks = _rank_dict(ranks, convs, empty=True)
+    unc, small, one = _step_times(times)
     pos = output_positions(model, input_shape)
-    unc, small, one = times["baseline"], times["candidate"], times["one_call"]
     lines = [
         f"| step | multiply–adds per image | ms, uncompressed | ms, {label} | measured speed-up "
         "| theoretical speed-up |",
@@ -628,6 +880,11 @@ def finetune(net: nn.Module, data, *, epochs: int, device="auto", seed: int = 0)
     """
     from .train import fit
 
+    _module(net, "net")
+    _data(data, "data")
+    epochs = validate.positive_int(epochs, "epochs")
+    device = _device(device)
+    seed = validate.integer(seed, "seed", low=0)
     with torch.enable_grad():  # also when called under torch.no_grad()
         fit(net, data, None, epochs=epochs, batch_size=128, lr=2e-4, device=device, progress=False, seed=seed)
     return net.cpu().eval()
@@ -670,11 +927,28 @@ def scheme_sweep(
         ``{"svd": {f: m}, "separable": {f: m}, "svd + fine-tuning": {f: m}}``
         with measurements as :func:`measure` returns them.
     """
-    fractions = list(fractions)
+    timing = _timing(timing)
+    _module(model)
+    fractions = _fractions(fractions, "fractions")
+    layers = _names(layers, conv_layers(model))
+    if not isinstance(svd, dict):
+        raise TypeError(f"svd must be a dict {{f: measurement}} from measure(), got {validate.describe(svd)}.")
     missing = [f for f in fractions if f not in svd]
     if missing:
         raise ValueError(f"svd has no measurement for the fractions {missing}; measure them first.")
-    bench = dict(data=data, batches=batches, input_shape=input_shape, **_timing(timing))
+    finetune_fractions = _fractions(finetune_fractions, "finetune_fractions", empty=True)
+    stray = [f for f in finetune_fractions if f not in fractions]
+    if stray:
+        raise ValueError(f"finetune_fractions {stray} are not among fractions {fractions}; they would be skipped.")
+    _data(finetune_data, "finetune_data")
+    finetune_epochs = validate.positive_int(finetune_epochs, "finetune_epochs")
+    device = _device(device)
+    seed = validate.integer(seed, "seed", low=0)
+    input_shape = _shape(input_shape)
+    output_positions(model, input_shape)  # the shape fits the network
+    _data(data, "data", input_shape)
+    batches = _batches(batches, model, input_shape)
+    bench = dict(data=data, batches=batches, input_shape=input_shape, **timing)
     schemes = {"svd": {}, "separable": {}, "svd + fine-tuning": {}}
     for f in fractions:
         ranks = ranks_at_fraction(model, f, layers)
@@ -716,6 +990,20 @@ def fastest_within(results: dict, *, base: float, max_drop: float, report, base_
     """
     from .train import evaluate
 
+    if not isinstance(results, dict):
+        raise TypeError(
+            f"results must be a dict {{f: measurement}} from measure() (empty when none was made), "
+            f"got {validate.describe(results)}."
+        )
+    for f, m in results.items():
+        need = ("net", "acc", "t256", "t256_low", "t256_high", "macs")
+        if not isinstance(m, dict) or not all(key in m for key in need):
+            raise TypeError(f"results[{f!r}] must be a measurement from measure() (with {', '.join(need)}).")
+        validate.fraction(m["acc"], f"results[{f!r}]['acc']", zero=True)
+    base = validate.fraction(base, "base (an accuracy, as a fraction)", zero=True)
+    base_report = validate.fraction(base_report, "base_report (an accuracy, as a fraction)", zero=True)
+    max_drop = validate.real(max_drop, "max_drop (percentage points)", low=0.0, high=100.0)
+    _data(report, "report")
     ok = [f for f, m in results.items() if 100 * (base - m["acc"]) <= max_drop]
     if not ok:
         return dict.fromkeys(("f", "speed", "low", "high", "theory", "ratio", "test", "drop"), float("nan"))
@@ -739,7 +1027,8 @@ def worth_factorizing(model: nn.Module, ranks: dict) -> dict[str, int]:
 
     Section "Choosing the ranks" of the chapter "Low-rank compression".
     """
-    convs = _named_convs(model, ranks)
+    convs = conv_layers(model)
+    ranks = _rank_dict(ranks, convs)
     return {n: k for n, k in ranks.items() if k <= breakeven_rank(convs[n])}
 
 
@@ -767,8 +1056,12 @@ def rank_rules(model: nn.Module, input_shape: tuple, *, energy, budget, layers) 
         ``{rule: {layer: k}}`` with rules ``"energy ≥ t"`` and then
         ``"budget b of the multiply–adds"``, in the order given.
     """
-    layers = list(layers)
-    _named_convs(model, layers)
+    layers = _names(layers, conv_layers(model))
+    energy = _fractions(energy, "energy", empty=True)
+    budget = _fractions(budget, "budget", empty=True)
+    if not energy and not budget:
+        raise ValueError("energy and budget are both empty: give at least one rule.")
+    output_positions(model, input_shape)  # the shape fits the network
     rules = {}
     for thr in energy:
         ranks = ranks_for_energy(model, thr)
@@ -800,7 +1093,25 @@ def rule_table(choices: dict, model: nn.Module, layers, report, base_report: flo
     from .train import evaluate
 
     convs = conv_layers(model)
-    layers = list(layers)
+    layers = _names(layers, convs)
+    if not isinstance(choices, dict) or not choices:
+        raise TypeError(
+            f"choices must be a non-empty dict {{rule: (ranks, measurement)}}, got {validate.describe(choices)}."
+        )
+    need = ("net", "params", "macs", "t1", "t256", "t256_low", "t256_high")
+    for rule, choice in choices.items():
+        if not (isinstance(choice, (tuple, list)) and len(choice) == 2 and isinstance(choice[1], dict)):
+            raise TypeError(
+                f"choices[{rule!r}] must be a pair (ranks, measurement from measure()), "
+                f"got {validate.describe(choice)}."
+            )
+        ranks = _rank_dict(choice[0], convs, f"choices[{rule!r}]'s ranks")
+        if set(layers) - set(ranks):
+            raise ValueError(f"choices[{rule!r}]'s ranks have no rank for {sorted(set(layers) - set(ranks))}.")
+        if not all(key in choice[1] for key in need):
+            raise TypeError(f"choices[{rule!r}] must hold a measurement from measure() (with {', '.join(need)}).")
+    _data(report, "report")
+    base_report = validate.fraction(base_report, "base_report (an accuracy, as a fraction)", zero=True)
     full = ", ".join(str(r) for r in full_ranks(model, layers).values())
     lines = [
         f"| rule | ranks ({', '.join(layers)}) | accuracy, report half (%) | parameters | multiply–adds "
@@ -833,11 +1144,12 @@ def layer_costs(model: nn.Module, input_shape: tuple) -> dict[str, dict]:
     """
     from .models import count_macs
 
+    pos = output_positions(model, input_shape)  # checks the model and the shape first
     total = count_macs(model, input_shape)
-    pos = output_positions(model, input_shape)
     out = {}
     for name, conv in conv_layers(model).items():
-        macs = factorized_counts(conv, 1, pos[name])["macs"]
+        with _in_layer(name):
+            macs = factorized_counts(conv, 1, pos[name])["macs"]
         out[name] = {
             "shape": tuple(conv.weight.shape),
             "positions": pos[name],

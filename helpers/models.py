@@ -2,14 +2,25 @@
 
 Each class names the chapter that introduces it. Models know nothing of data
 loading or training (see :mod:`helpers.train`).
+
+Every model checks its input ``x`` before PyTorch sees it: a wrong number of
+channels, a wrong image size, integer pixels or float64 images for float32
+weights, or a batch on another device get a message that says what the model
+takes (``TinyConvNet's input x must have 28 x 28 images, got 32 x 32``)
+instead of a shape error from inside ``conv2d``. The checks read only shapes,
+dtypes and devices, never the values, so they cost nothing in a training loop
+(no CUDA synchronisation).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections import OrderedDict
 
 import torch
 from torch import nn
+
+from . import validate
 
 # The channels-last context lives with the other speed settings in helpers.perf;
 # helpers.train and chapter 06 know it by this name.
@@ -50,10 +61,11 @@ class TinyConvNet(nn.Module):
 
     def __init__(self, width: int = 1, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        for label, value in (("width", width), ("in_channels", in_channels), ("num_classes", num_classes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive integer, got {value!r}.")
+        width = validate.positive_int(width, "width")
+        in_channels = validate.positive_int(in_channels, "in_channels")
+        num_classes = validate.positive_int(num_classes, "num_classes")
         c1, c2 = 8 * width, 16 * width
+        self.in_channels = in_channels  # kept: conv1 may be factorized into a Sequential later
         self.conv1 = nn.Conv2d(in_channels, c1, kernel_size=3, bias=False)
         self.conv2 = nn.Conv2d(c1, c2, kernel_size=3, bias=False)
         self.relu = nn.ReLU()
@@ -62,8 +74,7 @@ class TinyConvNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The flattened input of the final linear layer."""
-        if x.dim() != 4 or x.shape[-2:] != (28, 28):
-            raise ValueError(f"TinyConvNet expects a batch of shape (N, C, 28, 28), got {tuple(x.shape)}.")
+        _check_input(self, x, channels=self.in_channels, size=28)
         x = self.pool(self.relu(self.conv1(x)))
         x = self.pool(self.relu(self.conv2(x)))
         return x.flatten(1)
@@ -72,8 +83,59 @@ class TinyConvNet(nn.Module):
         return self.fc(self.features(x))
 
 
+def _check_input(model: nn.Module, x, *, channels: int | None = None, size: int | None = None) -> None:
+    """Refuse an input that ``model`` cannot take, in the book's words, before torch sees it.
+
+    Cheap checks only (type, shape, dtype, device; never a pass over the
+    values): this runs in every forward pass of every training loop.
+    """
+    what = f"{type(model).__name__}'s input x"
+    if size is None:  # any (N, ...) tensor
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{what} must be a torch tensor of shape (N, ...), got {validate.describe(x)}.")
+        if not x.is_floating_point():
+            raise TypeError(
+                f"{what} must be a floating-point tensor (e.g. float32), got {x.dtype}; convert it with .float()."
+            )
+        if x.dim() < 2 or x.shape[0] == 0:
+            raise ValueError(f"{what} must be a non-empty batch of shape (N, ...), got shape {tuple(x.shape)}.")
+    else:
+        validate.image_batch(x, what, channels=channels, size=size)
+    p = next(model.parameters(), None)
+    if p is not None and x.dtype != p.dtype:
+        fix = ".float()" if p.dtype == torch.float32 else f".to({p.dtype})"
+        raise TypeError(f"{what} is {x.dtype} but the model's weights are {p.dtype}; convert it with x{fix}.")
+    if p is not None and x.device != p.device:
+        raise ValueError(
+            f"{what} is on {x.device} but the model is on {p.device}; move it with x.to({str(p.device)!r})."
+        )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _module(model, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
+    return model
+
+
+def _shape(input_shape, name: str = "input_shape") -> tuple[int, ...]:
+    """One example's shape, (C, H, W) or (D,): a non-empty tuple of positive integers."""
+    if isinstance(input_shape, torch.Size):
+        input_shape = tuple(input_shape)
+    if not isinstance(input_shape, (tuple, list)) or not input_shape:
+        raise TypeError(
+            f"{name} must be one example's shape as a tuple such as (1, 28, 28), got {validate.describe(input_shape)}."
+        )
+    return tuple(validate.positive_int(n, f"each entry of {name}") for n in input_shape)
+
+
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable) parameters of a model."""
+    _module(model)
+    trainable_only = validate.boolean(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -116,12 +178,14 @@ class ReportCNN(nn.Sequential):
     """
 
     def __init__(self, in_channels: int = 1, image_size: int = 28, num_classes: int = 10, padding: str = "same"):
-        for label, value in (("in_channels", in_channels), ("num_classes", num_classes)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive integer, got {value!r}.")
-        if isinstance(image_size, bool) or image_size not in (28, 32):
-            raise ValueError(f"image_size must be 28 (MNIST, Fashion-MNIST) or 32 (CIFAR-10), got {image_size!r}.")
-        if padding not in ("same", "last"):
+        in_channels = validate.positive_int(in_channels, "in_channels")
+        num_classes = validate.positive_int(num_classes, "num_classes")
+        if not _is_int(image_size) or image_size not in (28, 32):
+            raise ValueError(
+                f"image_size must be 28 (MNIST, Fashion-MNIST) or 32 (CIFAR-10), got {validate.describe(image_size)}."
+            )
+        image_size = int(image_size)
+        if not isinstance(padding, str) or padding not in ("same", "last"):
             raise ValueError(
                 f"padding must be 'same' (the book's network) or 'last' (the broken variant that "
                 f"pads only conv4), got {padding!r}."
@@ -164,11 +228,9 @@ class ReportCNN(nn.Sequential):
         return super().__getitem__(idx)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
-            raise ValueError(
-                f"ReportCNN({self.image_size}) expects (N, C, {self.image_size}, {self.image_size}), "
-                f"got {tuple(x.shape)}."
-            )
+        conv1 = self._modules.get("conv1")
+        channels = conv1.in_channels if isinstance(conv1, nn.Conv2d) else None
+        _check_input(self, x, channels=channels, size=self.image_size)
         return super().forward(x)
 
 
@@ -182,10 +244,22 @@ class MLP(nn.Module):
 
     def __init__(self, in_features: int, num_classes: int = 10, hidden=(512, 256, 128), dropout=(0.3, 0.3, 0.2)):
         super().__init__()
-        if isinstance(in_features, bool) or not isinstance(in_features, int) or in_features < 1:
-            raise ValueError(f"in_features must be a positive integer, got {in_features!r}.")
+        in_features = validate.positive_int(in_features, "in_features")
+        num_classes = validate.positive_int(num_classes, "num_classes")
+        for label, value in (("hidden", hidden), ("dropout", dropout)):
+            if not isinstance(value, (tuple, list)):
+                raise TypeError(
+                    f"{label} must be a tuple (one entry per hidden layer), got {validate.describe(value)}."
+                )
+        hidden = [validate.positive_int(h, "each hidden layer width in hidden") for h in hidden]
+        dropout = [
+            validate.real(p, "each dropout probability in dropout", low=0.0, high=1.0, high_open=True) for p in dropout
+        ]
         if len(hidden) != len(dropout):
-            raise ValueError("hidden and dropout must have the same length.")
+            raise ValueError(
+                f"hidden and dropout must have the same length, got {len(hidden)} widths "
+                f"and {len(dropout)} probabilities."
+            )
         layers, width = [nn.Flatten()], in_features
         for h, p in zip(hidden, dropout):
             layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(p)]
@@ -195,8 +269,12 @@ class MLP(nn.Module):
         self.in_features = in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(self, x)
         if x[0].numel() != self.in_features:
-            raise ValueError(f"MLP expects {self.in_features} features per example, got {x[0].numel()}.")
+            raise ValueError(
+                f"MLP expects {self.in_features} features per example in its input x, got {x[0].numel()} "
+                f"(shape {tuple(x.shape)})."
+            )
         return self.net(x)
 
 
@@ -205,8 +283,11 @@ def replace_submodule(model: nn.Module, name: str, module: nn.Module) -> None:
 
     Shared by :func:`dead_parameters` and :func:`helpers.lowrank.compress`.
     """
+    _module(model)
     if not isinstance(module, nn.Module):
-        raise TypeError(f"the replacement must be a torch.nn.Module, got {type(module).__name__}.")
+        raise TypeError(f"the replacement module must be a torch.nn.Module, got {validate.describe(module)}.")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a submodule's qualified name as a string, got {validate.describe(name)}.")
     if not name or name not in dict(model.named_modules()):
         raise ValueError(
             f"{type(model).__name__} has no submodule named {name!r}; "
@@ -226,6 +307,21 @@ def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
     to every submodule of that type for this one pass (eval mode, no
     gradients), then removed; the model's training mode is restored.
     """
+    _module(model)
+    input_shape = _shape(input_shape)
+    if not isinstance(hooks, dict):
+        raise TypeError(f"hooks must be a dict {{module type: hook function}}, got {validate.describe(hooks)}.")
+    for kind, hook in hooks.items():
+        if not (isinstance(kind, type) and issubclass(kind, nn.Module)) or not callable(hook):
+            raise TypeError(
+                f"hooks must map module types to functions hook(module, inputs, output), got {kind!r}: {hook!r}."
+            )
+    p = next(model.parameters(), None)
+    x = torch.zeros(
+        (1, *input_shape),
+        device=p.device if p is not None else None,
+        dtype=p.dtype if p is not None and p.is_floating_point() else None,
+    )
     handles = [
         m.register_forward_hook(hook) for kind, hook in hooks.items() for m in model.modules() if isinstance(m, kind)
     ]
@@ -233,11 +329,27 @@ def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
     model.eval()
     try:
         with torch.no_grad():
-            model(torch.zeros((1,) + tuple(input_shape), device=next(model.parameters()).device))
+            _run(model, x, "input_shape")
     finally:
         for h in handles:
             h.remove()
         model.train(was)
+
+
+def _run(model: nn.Module, x: torch.Tensor, name: str):
+    """``model(x)``, with torch's shape and dtype errors turned into a ValueError that names ``name``."""
+    try:
+        return model(x)
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except (RuntimeError, IndexError) as err:
+        raise ValueError(
+            f"{type(model).__name__} cannot run on {name} of shape {tuple(x.shape[1:])} per example "
+            f"(PyTorch said: {str(err).splitlines()[0]})."
+        ) from None
+    except (ValueError, TypeError) as err:  # the model's own check (see _check_input): say which argument it was
+        kind = ValueError if isinstance(err, ValueError) else TypeError
+        raise kind(f"{type(model).__name__} cannot run on {name} of shape {tuple(x.shape[1:])}: {err}") from None
 
 
 def count_macs(model: nn.Module, input_shape: tuple) -> int:
@@ -265,6 +377,7 @@ def conv_input_sizes(model: nn.Module, input_shape: tuple) -> dict[str, tuple[in
     Introduced in the chapter "CNNs against random projections" (the box on
     dead weights). ``input_shape`` is one example's (C, H, W).
     """
+    _module(model)
     names = {m: n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)}
     sizes = {}
 
@@ -286,27 +399,30 @@ def tap_reach(conv: nn.Conv2d, input_size) -> torch.Tensor:
     gradient and never train. Returns an integer tensor of shape (kh, kw).
     """
     if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"expected a torch.nn.Conv2d layer, got {type(conv).__name__}.")
+        raise TypeError(f"conv must be a torch.nn.Conv2d layer, got {validate.describe(conv)}.")
     if isinstance(conv.padding, str) or tuple(conv.dilation) != (1, 1):
         raise ValueError(
-            "tap_reach handles numeric padding without dilation; this layer has "
+            "tap_reach handles conv layers with numeric padding and no dilation; this conv has "
             f"padding={conv.padding!r}, dilation={tuple(conv.dilation)}."
         )
-    if isinstance(input_size, int) and not isinstance(input_size, bool):
+    if _is_int(input_size):
         input_size = (input_size, input_size)
     if (
         not isinstance(input_size, (tuple, list))
         or len(input_size) != 2
-        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in input_size)
+        or any(not _is_int(n) or n < 1 for n in input_size)
     ):
-        raise ValueError(f"input_size must be a positive int or an (H, W) pair of them, got {input_size!r}.")
+        raise ValueError(
+            f"input_size must be a positive int or an (H, W) pair of them, got {validate.describe(input_size)}."
+        )
+    input_size = tuple(int(n) for n in input_size)
     counts = []
     for n, k, p, s in zip(input_size, conv.kernel_size, conv.padding, conv.stride):
         outputs = (n + 2 * p - k) // s + 1
         if outputs < 1:
             raise ValueError(
                 f"a {tuple(conv.kernel_size)} kernel with padding {tuple(conv.padding)} does not fit "
-                f"an input of size {tuple(input_size)}: the layer has no output."
+                f"an input_size of {tuple(input_size)}: the layer has no output."
             )
         counts.append(torch.tensor([sum(0 <= i * s + a - p < n for i in range(outputs)) for a in range(k)]))
     return counts[0][:, None] * counts[1][None, :]
@@ -326,10 +442,12 @@ def dead_parameters(model: nn.Module, input_shape: tuple, batch: int = 4, seed: 
     inputs are *not* counted; at initialisation that happens by chance and is
     no design fault. Returns ``{name: count}`` for parameters with a dead entry.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}.")
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch must be a positive integer, got {batch!r}.")
+    _module(model)
+    input_shape = _shape(input_shape)
+    batch = validate.positive_int(batch, "batch")
+    seed = validate.integer(seed, "seed", low=0, high=2**63 - 1)
+    if next(model.parameters(), None) is None:
+        raise ValueError(f"model ({type(model).__name__}) has no parameters to check.")
     import copy
 
     lin = copy.deepcopy(model).double().cpu().eval()
@@ -344,7 +462,7 @@ def dead_parameters(model: nn.Module, input_shape: tuple, batch: int = 4, seed: 
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn((batch,) + tuple(input_shape), generator=gen, dtype=torch.float64)
     lin.zero_grad(set_to_none=True)
-    out = lin(x)
+    out = _run(lin, x, "input_shape")
     (out * torch.randn(out.shape, generator=gen, dtype=torch.float64)).sum().backward()
     dead = {}
     for name, p in lin.named_parameters():

@@ -28,7 +28,7 @@ Environment variable read here (optional):
                        ``1``/``true``/``yes``/``on`` lets it tune; anything else
                        is an error.
 
-This module imports only the standard library, PyTorch and
+This module imports only the standard library, NumPy, PyTorch, :mod:`helpers.validate` and
 :mod:`helpers.config`, so that every other helpers module may use it.
 """
 
@@ -41,10 +41,12 @@ import numbers
 import sys
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
-from .config import env_flag
+from .config import env_flag, get_device
+from .validate import describe
 
 __all__ = ["tune_allocator", "allocator_tuned", "threads", "channels_last"]
 
@@ -150,7 +152,7 @@ def threads(n: int | None) -> contextlib.AbstractContextManager[int]:
     """
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(f"threads must be a positive integer or None, not {n!r} ({type(n).__name__}).")
+            raise TypeError(f"threads must be a positive integer or None, not {describe(n)}.")
         if n <= 0:
             raise ValueError(f"threads must be a positive integer, got {n}; use None to keep the current count.")
     return _threads(None if n is None else int(n))
@@ -205,14 +207,34 @@ def channels_last(
         If ``models`` holds something that is not a ``torch.nn.Module``, or
         ``enabled`` is not a bool.
     """
-    mods = [models] if isinstance(models, nn.Module) else list(models) if isinstance(models, Iterable) else None
+    iterable = isinstance(models, Iterable) and not isinstance(models, (str, bytes, torch.Tensor))
+    mods = [models] if isinstance(models, nn.Module) else list(models) if iterable else None
     if mods is None or not all(isinstance(m, nn.Module) for m in mods):
-        raise TypeError(f"channels_last expects a torch.nn.Module or an iterable of them, got {models!r}.")
-    if not isinstance(enabled, bool):
-        raise TypeError(f"enabled must be True or False, not {enabled!r}.")
-    on_cpu = torch.device(device).type == "cpu"
+        raise TypeError(
+            f"channels_last expects models: a torch.nn.Module or an iterable of them, got {describe(models)}."
+        )
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"enabled must be True or False, not {describe(enabled)}.")
+    enabled = bool(enabled)
+    on_cpu = _device(device).type == "cpu"
     value = models if isinstance(models, nn.Module) else mods
     return _channels_last(value, mods if enabled and on_cpu else [])
+
+
+def _device(device) -> torch.device:
+    """``device`` as a torch.device: a torch.device, a name ('cpu', 'cuda', 'cuda:0', 'auto') or None ('auto')."""
+    if isinstance(device, torch.device):
+        return device
+    if device is None:
+        return get_device(None)
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda', or a torch.device; got {describe(device)}.")
+    if device.strip().lower() == "auto":
+        return get_device("auto")
+    try:
+        return torch.device(device.strip().lower())
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'.") from None
 
 
 @contextlib.contextmanager

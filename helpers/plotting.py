@@ -6,10 +6,14 @@ figure so a chapter can save or further annotate it.
 
 from __future__ import annotations
 
+import numbers
+import re
+
 import numpy as np
 import torch
 
 from .data import ImageData
+from .validate import array, describe, fraction, image_batch, integer, positive_int, real
 
 __all__ = [
     "to_display",
@@ -70,15 +74,231 @@ __all__ = [
 ]
 
 
+# ------------------------------------------------------------------ checks on what a reader passes in
+#
+# Small private helpers on top of :mod:`helpers.validate`, shared by every figure below, so that a
+# wrong argument is refused by name before Matplotlib or NumPy sees it.
+
+
+def _figure(fig, name: str = "fig"):
+    """``fig`` if it is a Matplotlib figure (or sub-figure) to draw on."""
+    from matplotlib.figure import FigureBase
+
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"{name} must be a Matplotlib figure to draw on (e.g. plt.figure()), got {describe(fig)}.")
+    return fig
+
+
+def _axes(ax, name: str = "ax"):
+    """``ax`` if it is a Matplotlib ``Axes``."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a Matplotlib Axes (e.g. from plt.subplots()), got {describe(ax)}.")
+    return ax
+
+
+def _mapping(value, name: str, what: str, *, empty: bool = False) -> dict:
+    """``value`` if it is a dict (non-empty unless ``empty``); ``what`` says what it maps, for the message."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a non-empty dict {what}, got {describe(value)}.")
+    if not value and not empty:
+        raise ValueError(f"{name} is empty; it must be a non-empty dict {what}.")
+    return value
+
+
+def _keys(value, name: str, keys, source: str) -> dict:
+    """``value`` if it is a dict holding every one of ``keys`` (``source`` says where such a dict comes from)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be {source} (a dict with keys {', '.join(keys)}), got {describe(value)}.")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ValueError(f"{name} lacks the key(s) {', '.join(map(str, missing))}; it must be {source}.")
+    return value
+
+
+def _text(value, name: str, *, optional: bool = False) -> str | None:
+    """``value`` if it is a string (or ``None`` when ``optional``)."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string{' or None' if optional else ''}, got {describe(value)}.")
+    return value
+
+
+def _labels(value, name: str, n: int | None = None) -> list:
+    """A list of strings (class names, titles) from a list, tuple or array of them, ``n`` long if given."""
+    if isinstance(value, (str, bytes, dict)) or value is None or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a list of strings, got {describe(value)}.")
+    items = list(value)
+    bad = [x for x in items if not isinstance(x, (str, np.str_))]
+    if bad:
+        raise TypeError(f"{name} must be a list of strings, got an element {describe(bad[0])}.")
+    if not items:
+        raise ValueError(f"{name} is empty; it needs at least one string.")
+    if n is not None and len(items) != n:
+        raise ValueError(f"{name} must hold {n} strings, got {len(items)}.")
+    return [str(x) for x in items]
+
+
+def _figsize(value, name: str = "figsize") -> tuple:
+    """A ``(width, height)`` pair of positive inches."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a (width, height) pair of inches, got {describe(value)}.")
+    return tuple(real(v, f"{name} {part}", low=0, low_open=True) for v, part in zip(value, ("width", "height")))
+
+
+def _curve(value, name: str, n: int | None = None, *, what: str = "", finite: bool = True, low=None) -> np.ndarray:
+    """A non-empty 1-D float array, ``n`` long if given (``what`` names what it must match)."""
+    arr = array(value, name, ndim=1, finite=finite)
+    if n is not None and arr.size != n:
+        raise ValueError(f"{name} must hold {n} values{what}, got {arr.size}.")
+    if low is not None and np.any(arr < low):
+        raise ValueError(f"{name} must be >= {low:g} everywhere, got a minimum of {float(np.nanmin(arr)):g}.")
+    return arr
+
+
+def _positive_curve(value, name: str, n: int | None = None, *, what: str = "") -> np.ndarray:
+    """A 1-D array of positive values, as drawn on a log axis."""
+    arr = _curve(value, name, n, what=what)
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive (it is drawn on a log axis), got a minimum of {float(arr.min()):g}.")
+    return arr
+
+
+def _image(value, name: str, *, unit: bool = False, colour: bool = True) -> np.ndarray:
+    """A 2-D image (or ``(m, n, 3)`` colour image when ``colour``); ``unit`` asks for values in [0, 1]."""
+    arr = array(value, name, ndim=(2, 3) if colour else 2)
+    if arr.ndim == 3 and arr.shape[2] != 3:
+        raise ValueError(f"{name} must be (m, n) gray or (m, n, 3) colour, got shape {arr.shape}.")
+    if unit and (arr.min() < -1e-6 or arr.max() > 1 + 1e-6):
+        raise ValueError(
+            f"{name} must hold pixel values in [0, 1], got values from {arr.min():g} to {arr.max():g} "
+            "(divide 8-bit pixels by 255)."
+        )
+    return arr
+
+
+def _ints(value, name: str, *, low: int | None = None, what: str = "integers") -> list:
+    """A non-empty list of Python ints from a list, tuple, range or 1-D integer array."""
+    if isinstance(value, (str, bytes, dict)) or value is None or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a list of {what}, got {describe(value)}.")
+    if isinstance(value, (np.ndarray, torch.Tensor)) and value.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D list of {what}, got shape {tuple(value.shape)}.")
+    items = [integer(v, f"each of {name}", low=low) for v in value]
+    if not items:
+        raise ValueError(f"{name} is empty; it needs at least one value.")
+    return items
+
+
+def _reals(value, name: str, *, low=None, low_open: bool = False, finite: bool = True) -> list:
+    """A non-empty list of Python floats (each checked as a real number)."""
+    if isinstance(value, (str, bytes, dict)) or value is None or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a list of numbers, got {describe(value)}.")
+    if isinstance(value, (np.ndarray, torch.Tensor)) and value.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D list of numbers, got shape {tuple(value.shape)}.")
+    items = [real(v, f"each of {name}", low=low, low_open=low_open, finite=finite) for v in value]
+    if not items:
+        raise ValueError(f"{name} is empty; it needs at least one value.")
+    return items
+
+
+def _image_data(value, name: str) -> ImageData:
+    """``value`` if it is a non-empty ImageData whose labels index its classes."""
+    if not isinstance(value, ImageData):
+        raise TypeError(f"{name} must be an ImageData (from helpers.load), got {describe(value)}.")
+    if len(value) == 0:
+        raise ValueError(f"{name} holds no images.")
+    labels = value.labels
+    if int(labels.min()) < 0 or int(labels.max()) >= value.num_classes:
+        raise ValueError(
+            f"{name} has labels outside 0 … {value.num_classes - 1} for its {value.num_classes} classes "
+            f"(from {int(labels.min())} to {int(labels.max())})."
+        )
+    if not value.images.is_floating_point():
+        raise TypeError(f"{name}.images must be floating point (pixels in [0, 1]), got {value.images.dtype}.")
+    return value
+
+
+def _pixels(data: ImageData, images: torch.Tensor, name: str) -> torch.Tensor:
+    """``images`` of ``data`` as pixel values in [0, 1] (normalised images are denormalised first)."""
+    x = data.denormalize(images)
+    if x.numel() and (float(x.min()) < -1e-4 or float(x.max()) > 1 + 1e-4):
+        raise ValueError(
+            f"{name}: the images of {data.title} ({data.split}) hold values from {float(x.min()):g} to "
+            f"{float(x.max()):g}, not pixels in [0, 1]; load them with helpers.load (normalize=False)."
+        )
+    return x
+
+
+def _conv(value, name: str):
+    """``value`` if it is a ``torch.nn.Conv2d`` layer."""
+    if not isinstance(value, torch.nn.Conv2d):
+        raise TypeError(f"{name} must be a torch.nn.Conv2d layer, got {describe(value)}.")
+    return value
+
+
+_SOURCE = {"tuned": "tuned_ridge_curve"}  # which function of helpers.double_descent makes each argument
+
+
+def _sweep_array(sweep: dict, key: str, ndim: int, n: int | None, what: str, name: str = "sweep") -> np.ndarray:
+    """``sweep[key]`` as a finite, non-negative ``ndim``-D array with ``n`` entries on axis 1 (one per width)."""
+    if not isinstance(sweep, dict) or key not in sweep:
+        raise TypeError(
+            f"{name} must be the dict that helpers.double_descent.{_SOURCE.get(name, 'sweep_widths')} returns "
+            f"(with {key!r}), "
+            f"got {describe(sweep)}."
+        )
+    arr = array(sweep[key], f"{name}[{key!r}]", ndim=ndim)
+    if n is not None and arr.shape[1] != n:
+        raise ValueError(
+            f"values must be (seeds, {n}) for the {n} {what}: {name}[{key!r}] has shape {arr.shape}, "
+            f"{arr.shape[1]} width(s) on axis 1."
+        )
+    if np.any(arr < 0):
+        raise ValueError(f"{name}[{key!r}] holds negative values; errors, norms and σ are never negative.")
+    return arr
+
+
+def _shape(value, name: str) -> tuple:
+    """An image shape ``(height, width)`` of positive integers."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be an image shape (height, width), got {describe(value)}.")
+    return tuple(positive_int(v, f"{name} {part}") for v, part in zip(value, ("height", "width")))
+
+
+def _swept(value, name: str, options: list, what: str):
+    """The one of the swept ``options`` that ``value`` equals (booleans refused).
+
+    Numbers are compared to a relative 1e-6, so that ``np.float32(0.2)`` finds the swept ``0.2``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, one of the {what} swept {options}; got {describe(value)}.")
+    for option in options:
+        if np.isclose(float(value), float(option), rtol=1e-6, atol=0.0):
+            return option
+    raise ValueError(f"{name} {value} was not swept; choose one of the {what} {options}.")
+
+
 def to_display(images: torch.Tensor) -> np.ndarray:
     """Turn ``(N, C, H, W)`` tensors in [0, 1] into arrays ``imshow`` accepts.
 
     One channel gives ``(N, H, W)`` (draw with a gray colour map), three give
     ``(N, H, W, 3)``. Values are clipped to [0, 1].
     """
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
-        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
-        raise ValueError(f"expected a tensor of shape (N, 1 or 3, H, W), got {shape}.")
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a torch tensor of shape (N, 1 or 3, H, W), got {describe(images)}.")
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must be a tensor of shape (N, 1 or 3, H, W), got shape {tuple(images.shape)}.")
+    if not images.is_floating_point():
+        raise TypeError(
+            f"images must be a floating-point tensor with pixels in [0, 1], got {images.dtype}; "
+            "convert 8-bit pixels with .float() / 255."
+        )
+    if images.numel() == 0:
+        raise ValueError(f"images is empty (shape {tuple(images.shape)}).")
+    if not bool(torch.isfinite(images).all()):
+        raise ValueError("images contains NaN or infinite values; there is nothing meaningful to draw.")
     x = images.detach().cpu().float().clamp(0, 1).numpy()
     return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
 
@@ -96,11 +316,17 @@ def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str
     """
     import matplotlib.pyplot as plt
 
-    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
-        raise ValueError(f"per_class must be a positive integer, got {per_class!r}.")
+    data = _image_data(data, "data")
+    per_class = positive_int(per_class, "per_class")
+    seed = integer(seed, "seed", low=0)
+    title = _text(title, "title", optional=True)
+    ax_size = real(ax_size, "ax_size", low=0, low_open=True)
     labels = data.labels.numpy()
     rng = np.random.default_rng(seed)
     k = data.num_classes
+    empty = [data.classes[c] for c in range(k) if not np.any(labels == c)]
+    if empty:
+        raise ValueError(f"data: class {empty[0]!r} has no examples in this {data.split} split.")
     label_w, title_h = 1.3, 0.4  # inches for the class names and the title
     width, height = label_w + per_class * ax_size, title_h + k * ax_size
     fig, axes = plt.subplots(k, per_class, figsize=(width, height), squeeze=False)
@@ -110,8 +336,6 @@ def image_grid(data: ImageData, per_class: int = 8, *, seed: int = 0, title: str
     cmap = "gray" if data.images.shape[1] == 1 else None
     for c in range(k):
         pool = np.flatnonzero(labels == c)
-        if pool.size == 0:
-            raise ValueError(f"class {data.classes[c]!r} has no examples in this {data.split} split.")
         pick = rng.choice(pool, size=min(per_class, pool.size), replace=False)
         # only the images drawn are converted for display, not the whole split (600 MB for CIFAR-10)
         pixels = to_display(data.denormalize(data.images[torch.from_numpy(pick)]))
@@ -132,14 +356,25 @@ def class_count_bars(datasets: dict, *, ax=None):
     """Grouped bar chart of class counts; ``datasets`` maps a label to an ImageData."""
     import matplotlib.pyplot as plt
 
+    _mapping(datasets, "datasets", "{label: ImageData}")
+    for label, d in datasets.items():
+        _image_data(d, f"datasets[{label!r}]")
+    first = next(iter(datasets.values()))
+    for label, d in datasets.items():
+        if tuple(d.classes) != tuple(first.classes):
+            raise ValueError(
+                f"datasets[{label!r}] has other classes than the first dataset; "
+                "the bars of one chart must count the same classes."
+            )
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3))
+    else:
+        _axes(ax)
     names = list(datasets)
     width = 0.8 / max(len(names), 1)
     for i, label in enumerate(names):
         counts = datasets[label].class_counts()
         ax.bar(np.arange(counts.size) + (i - (len(names) - 1) / 2) * width, counts, width, label=label)
-    first = datasets[names[0]]
     ax.set_xticks(np.arange(first.num_classes), first.classes, rotation=30, ha="right")
     ax.set_ylabel("examples")
     ax.legend(fontsize=8)
@@ -170,13 +405,22 @@ def compression_view(fig, image, k: int, s=None):
     """
     from .svd import low_rank, psnr, storage
 
-    approx = low_rank(image, k)
+    _figure(fig)
+    image = _image(image, "image", unit=True)
     m, n = image.shape[:2]
-    channels = 1 if np.ndim(image) == 2 else image.shape[2]
+    k = integer(k, "rank k", low=1, high=min(m, n))
+    approx = low_rank(image, k)
+    channels = 1 if image.ndim == 2 else image.shape[2]
     st = storage(m, n, k, channels)
     if s is None:
-        gray = image if np.ndim(image) == 2 else np.asarray(image).mean(axis=2)
+        gray = image if image.ndim == 2 else image.mean(axis=2)
         s = np.linalg.svd(gray, compute_uv=False)
+    else:
+        s = _curve(s, "s (the singular values)", min(m, n), what=f", one per singular value of the {m}x{n} image")
+        if np.any(s < 0):
+            raise ValueError("s (the singular values) must be non-negative.")
+        if np.any(s <= 0):
+            s = np.maximum(s, np.finfo(float).tiny)  # exact zeros are fine, but not on a log axis
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.2]})
     _imshow(axes[0], image, "original")
     _imshow(
@@ -198,6 +442,11 @@ def denoising_view(fig, clean, sigma: float, *, energy_fraction: float = 0.9, se
     """Slider callback of "SVD from scratch": noisy image, three denoised versions, PSNR against rank."""
     from .svd import denoising_study
 
+    _figure(fig)
+    clean = _image(clean, "clean", colour=False)
+    sigma = real(sigma, "sigma", low=0)
+    energy_fraction = fraction(energy_fraction, "energy_fraction")
+    seed = integer(seed, "seed", low=0)
     res = denoising_study(clean, sigma, energy_fraction=energy_fraction, seed=seed)
     grid = fig.add_gridspec(2, 4, height_ratios=[1, 0.9])
     _imshow(fig.add_subplot(grid[0, 0]), res["noisy"], f"noisy σ={sigma:g}\n{res['psnr_noisy']:.1f} dB")
@@ -240,15 +489,25 @@ def reconstruction_view(fig, originals: dict, reconstructions: dict, label: str 
     label : str
         Shown above the figure (e.g. ``"M = 300"``).
     """
+    _figure(fig)
+    _mapping(originals, "originals", "{image name: 2-D image}")
+    _mapping(reconstructions, "reconstructions", "{image name: 2-D image}")
+    label = _text(label, "label")
     if set(originals) != set(reconstructions):
         raise ValueError(
-            f"originals {sorted(originals)} and reconstructions {sorted(reconstructions)} "
-            "must have the same image names."
+            f"originals {list(originals)} and reconstructions {list(reconstructions)} must have the same image names."
         )
     names = list(originals)
+    for name in names:
+        x = _image(originals[name], f"originals[{name!r}]", unit=True, colour=False)
+        x_hat = array(reconstructions[name], f"reconstructions[{name!r}]", ndim=2)
+        if x_hat.shape != x.shape:
+            raise ValueError(
+                f"reconstructions[{name!r}] has shape {x_hat.shape} but originals[{name!r}] has {x.shape}."
+            )
     axes = fig.subplots(2, len(names), squeeze=False)
     for j, name in enumerate(names):
-        x, x_hat = np.asarray(originals[name]), np.asarray(reconstructions[name])
+        x, x_hat = np.asarray(originals[name], dtype=float), np.asarray(reconstructions[name], dtype=float)
         mse = float(np.mean((x - x_hat) ** 2))
         _imshow(axes[0, j], x, f"{name}: original")
         _imshow(axes[1, j], x_hat, f"reconstruction, MSE {mse:.2e}")
@@ -260,7 +519,30 @@ def reconstruction_view(fig, originals: dict, reconstructions: dict, label: str 
 
 def component_options(svd1: dict, svd2: dict) -> list[str]:
     """The labels of chapter 05's component slider: ``"layer L · component I"`` for every singular direction."""
-    return [f"layer {layer} · component {i + 1}" for layer, s in ((1, svd1), (2, svd2)) for i in range(len(s["S"]))]
+    sizes = [_layer_svd(svd, name).shape[0] for svd, name in ((svd1, "svd1"), (svd2, "svd2"))]
+    return [f"layer {layer} · component {i + 1}" for layer, r in zip((1, 2), sizes) for i in range(r)]
+
+
+def _layer_svd(svd, name: str, conv=None) -> torch.Tensor:
+    """The singular values of ``svd`` after checking it is :func:`helpers.conv_svd.layer_svd` (of ``conv``)."""
+    _keys(svd, name, ("U", "S", "Vt"), "the dict helpers.conv_svd.layer_svd returns")
+    u, s, vt = svd["U"], svd["S"], svd["Vt"]
+    if not all(isinstance(t, torch.Tensor) for t in (u, s, vt)):
+        raise TypeError(f"{name}['U'], ['S'] and ['Vt'] must be tensors, as helpers.conv_svd.layer_svd returns.")
+    if s.dim() != 1 or s.numel() == 0 or u.dim() != 2 or vt.dim() != 2:
+        raise ValueError(f"{name} must hold U (C_out, r), S (r,) and Vt (r, C_in·kh·kw), as layer_svd returns.")
+    if u.shape[1] != s.shape[0] or vt.shape[0] != s.shape[0]:
+        raise ValueError(
+            f"{name} has U {tuple(u.shape)}, S {tuple(s.shape)} and Vt {tuple(vt.shape)}; they must share r."
+        )
+    if conv is not None:
+        per_filter = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+        if u.shape[0] != conv.out_channels or vt.shape[1] != per_filter:
+            raise ValueError(
+                f"{name} is not the SVD of this layer: U {tuple(u.shape)} and Vt {tuple(vt.shape)} for a "
+                f"layer with {conv.out_channels} filters of {per_filter} weights."
+            )
+    return s
 
 
 def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: torch.Tensor):
@@ -285,16 +567,45 @@ def component_view(fig, option: str, *, model, svd1: dict, svd2: dict, digit: to
     """
     from .conv_svd import analytical_conv, weight_from_matrix
 
-    parts = option.split()
-    try:
-        layer, i = int(parts[1]), int(parts[-1]) - 1
-    except (IndexError, ValueError):
-        raise ValueError(f"option must read 'layer L · component I', got {option!r}.") from None
+    _figure(fig)
+    option = _text(option, "option")
+    for part in ("conv1", "conv2", "pool"):
+        if not hasattr(model, part):
+            raise TypeError(f"model must be a TinyConvNet (with {part}), got {describe(model)}.")
+    for part in ("conv1", "conv2"):
+        _conv(getattr(model, part), f"model.{part}")
+    _layer_svd(svd1, "svd1", model.conv1)
+    _layer_svd(svd2, "svd2", model.conv2)
+    if not isinstance(digit, torch.Tensor):
+        raise TypeError(f"digit must be a (1, 1, H, W) tensor, got {describe(digit)}.")
+    k1, k2 = model.conv1.kernel_size[0], model.conv2.kernel_size[0]
+    smallest = 2 * k2 + k1 - 1
+    if (
+        digit.dim() != 4
+        or digit.shape[0] != 1
+        or digit.shape[1] != model.conv1.in_channels
+        or digit.shape[2] != digit.shape[3]
+        or digit.shape[2] < smallest
+    ):
+        raise ValueError(
+            f"digit must be one square image of shape (1, {model.conv1.in_channels}, H, H) with H >= {smallest}, "
+            f"got shape {tuple(digit.shape)}."
+        )
+    if not digit.is_floating_point():
+        raise TypeError(f"digit must be a floating-point tensor, got {digit.dtype}.")
+    if not bool(torch.isfinite(digit).all()):
+        raise ValueError("digit contains NaN or infinite values.")
+    match = re.fullmatch(r"\s*layer\s+(\d+)\s*·\s*component\s+(\d+)\s*", option)
+    if match is None:
+        raise ValueError(f"option must read 'layer L · component I', got {option!r}.")
+    layer, i = int(match.group(1)), int(match.group(2)) - 1
     if layer not in (1, 2):
-        raise ValueError(f"TinyConvNet has convolutional layers 1 and 2, not {layer}.")
+        raise ValueError(f"option {option!r}: TinyConvNet has convolutional layers 1 and 2, not {layer}.")
     svd, conv = (svd1, model.conv1) if layer == 1 else (svd2, model.conv2)
     if not 0 <= i < len(svd["S"]):
-        raise ValueError(f"layer {layer} has components 1 to {len(svd['S'])}, not {i + 1}.")
+        raise ValueError(f"option {option!r}: layer {layer} has components 1 to {len(svd['S'])}, not {i + 1}.")
+    if conv.in_channels > 8:
+        raise ValueError(f"model: component_view draws at most 8 input channels; layer {layer} has {conv.in_channels}.")
     filt = weight_from_matrix(svd["Vt"][i : i + 1], conv)[0].numpy()
     # 8 filter columns, a gap, and a wide column for U's bar chart spanning both rows
     grid = fig.add_gridspec(
@@ -339,9 +650,15 @@ def measurements_view(fig, m: int, *, originals: dict, results: dict):
     ``results[name, m]["x_hat"]`` is the reconstruction of ``originals[name]``
     (the chapter's sweep over image names and numbers of measurements).
     """
+    _figure(fig)
+    m = positive_int(m, "the number of measurements m")
+    _mapping(originals, "originals", "{image name: 2-D image}")
+    _mapping(results, "results", "{(image name, M): reconstruction} (helpers.cs.error_sweep)")
     missing = [name for name in originals if (name, m) not in results]
     if missing:
         raise ValueError(f"no reconstruction from M = {m} for {missing}; choose an M that was swept.")
+    for name in originals:
+        _keys(results[name, m], f"results[{name!r}, {m}]", ("x_hat",), "a reconstruction of helpers.cs.error_sweep")
     return reconstruction_view(fig, originals, {n: results[n, m]["x_hat"] for n in originals}, f"M = {m}")
 
 
@@ -351,9 +668,16 @@ def band(ax, x, values, label: str, color: str):
     Used by the chapter "Over-parameterisation and double descent" for every
     curve over widths.
     """
-    values = np.asarray(values, dtype=float)
+    from matplotlib.colors import is_color_like
+
+    _axes(ax)
+    x = _curve(x, "x")
+    values = array(values, "values")
     if values.ndim != 2 or values.shape[1] != len(x):
         raise ValueError(f"values must be (seeds, {len(x)}) for {len(x)} x values, got shape {values.shape}.")
+    label = _text(label, "label")
+    if isinstance(color, (bool, np.bool_)) or not is_color_like(color):
+        raise ValueError(f"color must be a Matplotlib colour such as 'C0' or 'red', got {describe(color)}.")
     ax.plot(x, values.mean(0), "o-", ms=3, color=color, label=label)
     if values.shape[0] > 1:
         ax.fill_between(x, values.min(0), values.max(0), color=color, alpha=0.2)
@@ -372,17 +696,23 @@ def spectrum_view(fig, width: int, *, sweep: dict, widths, seeds, n: int):
     n : int
         The number of training examples (the interpolation threshold N = n).
     """
-    widths = list(widths)
-    if width not in widths:
-        raise ValueError(f"width {width} was not swept; choose one of {widths}.")
+    _figure(fig)
+    widths = _ints(widths, "widths", low=1)
+    width = _swept(width, "width", widths, "widths")
+    seeds = _ints(seeds, "seeds", low=0)
+    n = positive_int(n, "n (the number of training examples)")
+    _keys(sweep, "sweep", ("spectra", "test_mse"), "the dict helpers.double_descent.sweep_widths returns")
+    test_mse = _sweep_array(sweep, "test_mse", 4, len(widths), "widths")
+    if (seeds[0], width) not in sweep["spectra"]:
+        raise ValueError(f"sweep has no spectrum for seed {seeds[0]} and width {width}; pass the sweep's seeds.")
+    s = _curve(sweep["spectra"][seeds[0], width], f"sweep['spectra'][{seeds[0]}, {width}]", low=0)
     ratio = np.array(widths) / n
     ax1, ax2 = fig.subplots(1, 2)
-    s = sweep["spectra"][seeds[0], width]
     ax1.semilogy(np.arange(1, len(s) + 1), s)
     ax1.set(xlabel="i", ylabel="σᵢ", title=f"spectrum of F, N = {width} (N/n = {width / n:.2f})", ylim=(1e-6, None))
-    ax2.loglog(ratio, sweep["test_mse"][0, :, 0, 0], color="gray")
+    ax2.loglog(ratio, test_mse[0, :, 0, 0], color="gray")
     j = widths.index(width)
-    ax2.loglog([ratio[j]], [sweep["test_mse"][0, j, 0, 0]], "o", color="C3", ms=9)
+    ax2.loglog([ratio[j]], [test_mse[0, j, 0, 0]], "o", color="C3", ms=9)
     ax2.axvline(1, color="gray", ls=":", lw=1)
     ax2.set(xlabel="N / n", ylabel="test MSE", title="where this width sits")
     fig.tight_layout()
@@ -395,13 +725,21 @@ def noise_view(fig, noise: float, *, sweep: dict, ratio, ridges, noises):
     ``sweep`` is :func:`helpers.double_descent.sweep_widths` run with these
     ``ridges`` and ``noises``; ``ratio`` is N/n for its widths.
     """
-    noises = list(noises)
-    if noise not in noises:
-        raise ValueError(f"noise level {noise} was not swept; choose one of {noises}.")
+    _figure(fig)
+    noises = _reals(noises, "noises", low=0)
+    noise = _swept(noise, "noise level", noises, "noise levels")
+    ridges = _reals(ridges, "ridges", low=0)
+    ratio = _positive_curve(ratio, "ratio (N/n)")
+    test_mse = _sweep_array(sweep, "test_mse", 4, len(ratio), "values of ratio")
+    if test_mse.shape[2:] != (len(ridges), len(noises)):
+        raise ValueError(
+            f"sweep['test_mse'] is {test_mse.shape}, [seed, width, ridge, noise]; it does not match "
+            f"{len(ridges)} ridges and {len(noises)} noise levels."
+        )
     ax = fig.subplots()
     d = noises.index(noise)
     for c in (0, len(ridges) - 1):
-        band(ax, ratio, sweep["test_mse"][:, :, c, d], f"λ = {ridges[c]:g}", f"C{c}")
+        band(ax, ratio, test_mse[:, :, c, d], f"λ = {ridges[c]:g}", f"C{c}")
     ax.set(
         xscale="log",
         yscale="log",
@@ -419,10 +757,14 @@ def noise_view(fig, noise: float, *, sweep: dict, ratio, ridges, noises):
 
 
 def _check_image_data(datasets, what: str = "datasets") -> list:
+    if isinstance(datasets, (ImageData, str, bytes, dict)) or not hasattr(datasets, "__iter__"):
+        raise TypeError(f"{what} must be a non-empty list of ImageData (from helpers.load), got {describe(datasets)}.")
     datasets = list(datasets)
-    if not datasets or not all(isinstance(d, ImageData) for d in datasets):
+    if not datasets:
+        raise ValueError(f"{what} is empty; it must be a non-empty list of ImageData (from helpers.load).")
+    if not all(isinstance(d, ImageData) for d in datasets):
         raise TypeError(f"{what} must be a non-empty list of ImageData (from helpers.load).")
-    return datasets
+    return [_image_data(d, f"each of {what}") for d in datasets]
 
 
 def _bare(ax):
@@ -442,12 +784,16 @@ def class_count_panels(groups: dict, *, figsize=(14, 3.2)):
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(groups, dict) or not groups:
-        raise TypeError("groups must be a non-empty dict: panel title -> {split label: ImageData}.")
+    _mapping(groups, "groups", "{panel title: {split label: ImageData}}")
+    figsize = _figsize(figsize)
     for title, splits in groups.items():
+        _text(title, "each panel title (key of groups)")
         if not isinstance(splits, dict):
             raise TypeError(f"groups[{title!r}] must be a dict {{split: ImageData}}, not {type(splits).__name__}.")
         _check_image_data(splits.values(), f"the values of groups[{title!r}]")
+        classes = {tuple(d.classes) for d in splits.values()}
+        if len(classes) != 1:
+            raise ValueError(f"the splits of groups[{title!r}] have different classes; one panel counts one dataset.")
     fig, axes = plt.subplots(1, len(groups), figsize=figsize, squeeze=False)
     for ax, (title, splits) in zip(axes[0], groups.items()):
         class_count_bars(splits, ax=ax)
@@ -465,11 +811,12 @@ def pixel_histograms(datasets, *, max_images: int, bins: int = 64, figsize=(14, 
     import matplotlib.pyplot as plt
 
     datasets = _check_image_data(datasets)
-    if isinstance(max_images, bool) or not isinstance(max_images, int) or max_images < 1:
-        raise ValueError(f"max_images must be a positive integer, got {max_images!r}.")
+    max_images = positive_int(max_images, "max_images")
+    bins = positive_int(bins, "bins")
+    figsize = _figsize(figsize)
+    pixels = [_pixels(d, d.images[:max_images], "datasets") for d in datasets]
     fig, axes = plt.subplots(1, len(datasets), figsize=figsize, squeeze=False)
-    for ax, d in zip(axes[0], datasets):
-        x = d.images[:max_images]
+    for ax, d, x in zip(axes[0], datasets, pixels):
         ax.hist(x.flatten().numpy(), bins=bins, range=(0, 1), color="C0", log=True)
         ax.set_title(d.title)
         ax.set_xlabel("pixel value")
@@ -487,15 +834,29 @@ def class_mean_images(datasets, *, figsize=(12, 4)):
     import matplotlib.pyplot as plt
 
     datasets = _check_image_data(datasets)
+    figsize = _figsize(figsize)
+    for d in datasets:
+        missing = [d.classes[c] for c in range(d.num_classes) if not bool((d.labels == c).any())]
+        if missing:
+            raise ValueError(
+                f"datasets: {d.title} ({d.split}) has no images of class(es) {missing}; there is no mean to draw."
+            )
+    means = [
+        [
+            to_display(_pixels(d, d.images[d.labels == c], "datasets").mean(0, keepdim=True))[0]
+            for c in range(d.num_classes)
+        ]
+        for d in datasets
+    ]
     cols = max(d.num_classes for d in datasets)
     fig, axes = plt.subplots(len(datasets), cols, figsize=figsize, squeeze=False)
-    for row, d in zip(axes, datasets):
+    for row, d, pixels in zip(axes, datasets, means):
         for c, ax in enumerate(row):
             _bare(ax)
             if c >= d.num_classes:
                 ax.set_visible(False)
                 continue
-            pix = to_display(d.images[d.labels == c].mean(0, keepdim=True))[0]
+            pix = pixels[c]
             ax.imshow(pix, cmap="gray" if pix.ndim == 2 else None, vmin=0, vmax=1)
             ax.set_title(d.classes[c], fontsize=7)
     fig.tight_layout()
@@ -511,16 +872,25 @@ def colour_and_gray(colour: ImageData, gray: ImageData, indices, *, figsize=(12,
     """
     import matplotlib.pyplot as plt
 
-    _check_image_data([colour, gray], "colour and gray")
-    if len(colour) != len(gray) or gray.images.shape[1] != 1:
+    _image_data(colour, "colour")
+    _image_data(gray, "gray")
+    figsize = _figsize(figsize)
+    if colour.images.shape[1] != 3:
+        raise ValueError(f"colour must hold colour images (3 channels), got {colour.images.shape[1]} channel(s).")
+    if len(colour) != len(gray) or gray.images.shape[1] != 1 or not torch.equal(colour.labels, gray.labels):
         raise ValueError("gray must be the same split as colour, loaded with grayscale=True.")
-    indices = [int(i) for i in np.asarray(indices).ravel()]
-    if not indices or min(indices) < 0 or max(indices) >= len(colour):
-        raise ValueError(f"indices must be a non-empty list of positions below {len(colour)}.")
+    indices = _ints(indices, "indices", what="image positions")
+    if min(indices) < 0 or max(indices) >= len(colour):
+        raise ValueError(f"indices must be a non-empty list of positions below {len(colour)}, got {indices}.")
+    pick = torch.tensor(indices)
+    shown = (
+        to_display(_pixels(colour, colour.images[pick], "colour")),
+        to_display(_pixels(gray, gray.images[pick], "gray")),
+    )
     fig, axes = plt.subplots(2, len(indices), figsize=figsize, squeeze=False)
     for j, i in enumerate(indices):
-        axes[0, j].imshow(to_display(colour.images[i : i + 1])[0])
-        axes[1, j].imshow(to_display(gray.images[i : i + 1])[0], cmap="gray", vmin=0, vmax=1)
+        axes[0, j].imshow(shown[0][j])
+        axes[1, j].imshow(shown[1][j], cmap="gray", vmin=0, vmax=1)
         axes[0, j].set_title(colour.classes[int(colour.labels[i])], fontsize=8)
     for ax in axes.flat:
         _bare(ax)
@@ -543,13 +913,20 @@ def singular_value_errors(s_true, errors: dict, *, floor: float = 1e-17, figsize
     """
     import matplotlib.pyplot as plt
 
-    s_true = np.asarray(s_true, dtype=float)
+    s_true = _positive_curve(s_true, "s_true (the true singular values)")
+    _mapping(errors, "errors", "{method label: relative error per σ}")
+    floor = real(floor, "floor", low=0, low_open=True)
+    figsize = _figsize(figsize)
     for label, err in errors.items():
-        if np.shape(err) != s_true.shape:
-            raise ValueError(f"errors[{label!r}] has shape {np.shape(err)}; it needs one error per σ, {s_true.shape}.")
+        _text(label, "each method label (key of errors)")
+        err = array(err, f"errors[{label!r}]")
+        if err.shape != s_true.shape:
+            raise ValueError(f"errors[{label!r}] has shape {err.shape}; it needs one error per σ, {s_true.shape}.")
+        if np.any(err < 0):
+            raise ValueError(f"errors[{label!r}] holds negative values; relative errors are never negative.")
     fig, ax = plt.subplots(figsize=figsize)
     for (label, err), marker in zip(errors.items(), "os^vd"):
-        ax.loglog(s_true, np.maximum(err, floor), f"{marker}-", label=label)
+        ax.loglog(s_true, np.maximum(np.asarray(err, dtype=float), floor), f"{marker}-", label=label)
     ax.axvline(np.sqrt(np.finfo(float).eps), color="gray", ls=":", label="√ε")
     ax.invert_xaxis()
     ax.set_xlabel("true singular value σᵢ")
@@ -577,12 +954,20 @@ def rank_one_figure(image, terms, s, ks, *, figsize=(12, 4.4)):
 
     from .svd import low_rank
 
-    terms = np.asarray(terms)
-    if terms.ndim != 3 or terms.shape[1:] != np.shape(image) or len(ks) != len(terms):
+    image = _image(image, "image", unit=True, colour=False)
+    terms = array(terms, "terms", ndim=3)
+    ks = _ints(ks, "ks", low=1, what="ranks k")
+    figsize = _figsize(figsize)
+    if terms.shape[1:] != image.shape or len(ks) != len(terms):
         raise ValueError(
-            f"terms must be (t, m, n) for the {np.shape(image)} image with one k per term; "
+            f"terms must be (t, m, n) for the {image.shape} image with one k per term; "
             f"got terms {terms.shape} and {len(ks)} ks."
         )
+    if max(ks) > min(image.shape):
+        raise ValueError(f"ks must be ranks k from 1 to {min(image.shape)} for the {image.shape} image, got {ks}.")
+    s = _curve(s, "s (the singular values)", low=0)
+    if s.size < len(terms):
+        raise ValueError(f"s (the singular values) must hold at least one per term ({len(terms)}), got {s.size}.")
     fig, axes = plt.subplots(2, len(terms), figsize=figsize, squeeze=False)
     for i, (term, k) in enumerate(zip(terms, ks)):
         axes[0, i].imshow(term, cmap="gray")
@@ -613,12 +998,29 @@ def truncation_panels(s, sweep: dict, marks: dict, *, figsize=(11, 6.5)):
 
     from .svd import energy
 
-    missing = {"ks", "rel_err", "predicted", "psnr", "ratio"} - set(sweep)
+    if not isinstance(sweep, dict):
+        raise TypeError(f"sweep must be the result of helpers.svd.truncation_sweep (a dict), got {describe(sweep)}.")
+    missing = [k for k in ("ks", "rel_err", "predicted", "psnr", "ratio") if k not in sweep]
     if missing:
-        raise ValueError(f"sweep lacks {sorted(missing)}; pass the result of helpers.svd.truncation_sweep.")
-    s = np.asarray(s, dtype=float)
+        raise ValueError(f"sweep lacks {missing}; pass the result of helpers.svd.truncation_sweep.")
+    s = _curve(s, "s (the singular values)", low=0)
+    _mapping(marks, "marks", "{label: rank k}", empty=True)
+    marks = {
+        _text(label, "each label of marks"): integer(k, f"marks[{label!r}]", low=1, high=s.size)
+        for label, k in marks.items()
+    }
+    figsize = _figsize(figsize)
+    ks = _ints(sweep["ks"], "sweep['ks']", low=1, what="ranks k")
+    curves = {
+        key: _curve(sweep[key], f"sweep[{key!r}]", len(ks), what=" (one per k)", low=0)
+        for key in ("rel_err", "predicted", "ratio")
+    }
+    psnr = array(sweep["psnr"], "sweep['psnr']", ndim=1, finite=False)
+    if psnr.size != len(ks):
+        raise ValueError(f"sweep['psnr'] must hold {len(ks)} values (one per k), got {psnr.size}.")
+    if np.isnan(psnr).any():
+        raise ValueError("sweep['psnr'] contains NaN; every rank k needs a PSNR (inf for an exact copy).")
     r = np.arange(1, len(s) + 1)
-    ks = sweep["ks"]
     fig, axes = plt.subplots(2, 2, figsize=figsize, layout="constrained")
     ax = axes[0, 0]
     ax.semilogy(r, s)
@@ -630,15 +1032,15 @@ def truncation_panels(s, sweep: dict, marks: dict, *, figsize=(11, 6.5)):
         ax.text(k, 0.5, f" {label}: k={k}", fontsize=8, transform=ax.get_xaxis_transform())
     ax.set(title="cumulative energy Σᵢ≤ₖσᵢ² / Σσᵢ²", xlabel="k")
     ax = axes[1, 0]
-    ax.loglog(ks, sweep["rel_err"], "o", ms=4, label="measured ‖A−A_k‖/‖A‖")
-    ax.loglog(ks, sweep["predicted"], "-", label="Eckart–Young √(Σᵢ>ₖσᵢ²)/‖A‖")
+    ax.loglog(ks, curves["rel_err"], "o", ms=4, label="measured ‖A−A_k‖/‖A‖")
+    ax.loglog(ks, curves["predicted"], "-", label="Eckart–Young √(Σᵢ>ₖσᵢ²)/‖A‖")
     ax.set(title="relative error", xlabel="k")
     ax.legend(fontsize=8)
     ax = axes[1, 1]
-    ax.semilogx(ks, sweep["psnr"], "o-", ms=3, color="C2")
+    ax.semilogx(ks, psnr, "o-", ms=3, color="C2")
     ax.set(title="PSNR and compression ratio", xlabel="k", ylabel="PSNR (dB)")
     ax2 = ax.twinx()
-    ax2.loglog(ks, sweep["ratio"], color="C1")
+    ax2.loglog(ks, curves["ratio"], color="C1")
     ax2.axhline(1, color="C1", ls=":", lw=1)
     ax2.set_ylabel("compression ratio (full / kept)", color="C1")
     return fig
@@ -652,11 +1054,15 @@ def eigenimages(vt, shape, *, count: int = 16, cols: int = 8, figsize=(12, 3.4))
     """
     import matplotlib.pyplot as plt
 
-    vt = np.asarray(vt)
-    if vt.ndim != 2 or vt.shape[1] != int(np.prod(shape)):
+    vt = array(vt, "vt", ndim=2)
+    shape = _shape(shape, "shape")
+    figsize = _figsize(figsize)
+    if vt.shape[1] != int(np.prod(shape)):
         raise ValueError(f"vt must be (k, {int(np.prod(shape))}) for images of shape {tuple(shape)}; got {vt.shape}.")
-    if not 1 <= count <= vt.shape[0]:
+    count = integer(count, "count", low=1)
+    if count > vt.shape[0]:
         raise ValueError(f"count must be between 1 and the {vt.shape[0]} rows of vt, got {count}.")
+    cols = positive_int(cols, "cols")
     rows = -(-count // cols)
     fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -693,18 +1099,34 @@ def learning_curves(history, *, reference: dict | None = None, figsize=(11, 3.6)
 
     keys = ("train_loss", "test_loss", "train_acc", "test_acc")
     if not all(hasattr(history, k) for k in keys):
-        raise TypeError(f"history must have {', '.join(keys)} (a helpers.train.History).")
-    lengths = {len(getattr(history, k)) for k in keys}
+        raise TypeError(f"history must have {', '.join(keys)} (a helpers.train.History), got {describe(history)}.")
+    lengths = set()
+    for k in keys:
+        value = getattr(history, k)
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise TypeError(f"history.{k} must be a list with one value per epoch, got {describe(value)}.")
+        lengths.add(len(value))
     if len(lengths) != 1 or 0 in lengths:
         raise ValueError("history must hold one value per epoch in each list, for at least one epoch.")
+    curves = {k: _curve(getattr(history, k), f"history.{k}", low=0) for k in keys}
+    for k in ("train_acc", "test_acc"):
+        if curves[k].max() > 1:
+            raise ValueError(f"history.{k} must hold accuracies as fractions in [0, 1], got up to {curves[k].max():g}.")
+    if reference is not None:
+        _mapping(reference, "reference", "{label: accuracy in percent}", empty=True)
+        reference = {
+            _text(label, "each label of reference"): real(value, f"reference[{label!r}]", low=0, high=100)
+            for label, value in reference.items()
+        }
+    figsize = _figsize(figsize)
     ep = np.arange(1, lengths.pop() + 1)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
-    axes[0].plot(ep, history.train_loss, "o-", label="training")
-    axes[0].plot(ep, history.test_loss, "s-", label="test")
+    axes[0].plot(ep, curves["train_loss"], "o-", label="training")
+    axes[0].plot(ep, curves["test_loss"], "s-", label="test")
     axes[0].set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     axes[0].legend()
-    axes[1].plot(ep, 100 * np.array(history.train_acc), "o-", label="training")
-    axes[1].plot(ep, 100 * np.array(history.test_acc), "s-", label="test")
+    axes[1].plot(ep, 100 * curves["train_acc"], "o-", label="training")
+    axes[1].plot(ep, 100 * curves["test_acc"], "s-", label="test")
     for label, value in (reference or {}).items():
         axes[1].axhline(value, color="gray", ls=":", label=f"{label}: {value}%")
     axes[1].set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
@@ -722,9 +1144,16 @@ def confusion_panels(cm, classes, *, figsize=(12, 5)):
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(classes):
-        raise ValueError(f"cm must be square with one row per class ({len(classes)}); got shape {cm.shape}.")
+    classes = _labels(classes, "classes")
+    figsize = _figsize(figsize)
+    cm = array(cm, "cm (the confusion matrix)", ndim=2, dtype=None)
+    if cm.dtype == np.bool_:
+        raise TypeError("cm (the confusion matrix) must hold counts, got a boolean array.")
+    if cm.shape[0] != cm.shape[1] or cm.shape[0] != len(classes):
+        raise ValueError(f"cm must be square with one row per class ({len(classes)} in classes); got shape {cm.shape}.")
+    if np.any(cm < 0) or np.any(cm != np.round(cm)):
+        raise ValueError("cm (the confusion matrix) must hold counts: non-negative whole numbers.")
+    cm = cm.astype(np.int64)
     off = cm.copy()
     np.fill_diagonal(off, 0)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
@@ -750,11 +1179,17 @@ def image_gallery(images, titles, *, cols: int = 6, title: str | None = None, fi
     """
     import matplotlib.pyplot as plt
 
-    images = np.asarray(images)
-    if images.ndim != 3 or len(titles) != len(images) or len(images) == 0:
+    images = array(images, "images", ndim=3)
+    if isinstance(titles, (str, bytes)) or not hasattr(titles, "__len__"):
+        raise TypeError(f"titles must be a list of strings, one per image, got {describe(titles)}.")
+    if len(titles) != len(images):
         raise ValueError(
             f"images must be (N, H, W), N >= 1, with one title each; got {images.shape} and {len(titles)} titles."
         )
+    titles = _labels(titles, "titles", len(images))
+    cols = positive_int(cols, "cols")
+    title = _text(title, "title", optional=True)
+    figsize = _figsize(figsize)
     rows = -(-len(images) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
     for ax, img, text in zip(axes.flat, images, titles):
@@ -783,15 +1218,31 @@ def projection_view(projection, ratios: dict, eps: float, *, image_shape, n_poin
     """
     import matplotlib.pyplot as plt
 
-    h, w = image_shape
+    from .projections import Projection
+
+    if not isinstance(projection, Projection):
+        raise TypeError(
+            f"projection must be a helpers.projections.Projection (e.g. random_projection(m, d)), "
+            f"got {describe(projection)}."
+        )
+    h, w = _shape(image_shape, "image_shape")
     if h * w != projection.d:
         raise ValueError(
             f"image_shape {tuple(image_shape)} has {h * w} pixels but the projection reads {projection.d}."
         )
-    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= projection.m:
-        raise ValueError(f"rows must be an integer from 1 to M = {projection.m}, got {rows!r}.")
+    try:
+        rows = integer(rows, "rows", low=1, high=projection.m)
+    except ValueError:
+        raise ValueError(f"rows must be an integer from 1 to M = {projection.m}, got {rows!r}.") from None
+    if not isinstance(ratios, dict):
+        raise TypeError(f"ratios must be a dict {{label: squared-distance ratios}}, got {describe(ratios)}.")
     if not ratios:
         raise ValueError("ratios is empty; give at least one set of squared-distance ratios.")
+    ratios = {
+        _text(label, "each label of ratios"): _curve(r, f"ratios[{label!r}]", low=0) for label, r in ratios.items()
+    }
+    eps = real(eps, "eps", low=0, low_open=True, finite=False)
+    n_points = positive_int(n_points, "n_points")
     fig, axes = plt.subplots(1, rows + 2, figsize=(12, 2.4), gridspec_kw={"width_ratios": [1] * rows + [0.3, 3]})
     for j in range(rows):
         axes[j].imshow(projection.matrix[j].reshape(h, w).numpy(), cmap="RdBu_r")
@@ -828,20 +1279,46 @@ def tap_gradients_view(nets: dict, images: torch.Tensor, labels: torch.Tensor):
     from .models import conv_input_sizes, tap_reach
     from .train import tap_gradient_norms
 
+    if not isinstance(nets, dict):
+        raise TypeError(f"nets must be a dict {{label: network}}, got {describe(nets)}.")
     if not nets:
         raise ValueError("nets is empty; give {label: network} for at least one network.")
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        raise ValueError(f"images must be an (N, C, H, W) tensor, got {getattr(images, 'shape', type(images))}.")
+    for label, net in nets.items():
+        _text(label, "each label of nets")
+        if not isinstance(net, torch.nn.Module):
+            raise TypeError(f"nets[{label!r}] must be a torch.nn.Module, got {describe(net)}.")
+        convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+        if not convs:
+            raise ValueError(f"nets[{label!r}] has no Conv2d layers: there are no taps to draw.")
+        if isinstance(images, torch.Tensor) and images.dim() == 4 and images.shape[1] != convs[0].in_channels:
+            raise ValueError(
+                f"images have {images.shape[1]} channel(s) but nets[{label!r}] reads {convs[0].in_channels}."
+            )
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be an (N, C, H, W) tensor, got {describe(images)}.")
+    if images.dim() != 4:
+        raise ValueError(f"images must be an (N, C, H, W) tensor, got shape {tuple(images.shape)}.")
+    images = image_batch(images, "images")
+    if not bool(torch.isfinite(images).all()):
+        raise ValueError("images contains NaN or infinite values.")
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"labels must be a 1-D integer tensor of class indices, got {describe(labels)}.")
+    if labels.dim() != 1 or labels.shape[0] != images.shape[0]:
+        raise ValueError(f"labels must hold one class per image ({images.shape[0]}), got shape {tuple(labels.shape)}.")
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise TypeError(f"labels must be integer class indices, got {labels.dtype}.")
     input_shape = tuple(images.shape[1:])
     sizes = {label: conv_input_sizes(net, input_shape) for label, net in nets.items()}
+    all_norms = {label: tap_gradient_norms(net, images, labels) for label, net in nets.items()}
     cols = max(len(s) for s in sizes.values())
     fig, axes = plt.subplots(len(nets), cols, figsize=(2.75 * cols, 2.8 * len(nets)), squeeze=False)
     for row, (label, net) in zip(axes, nets.items()):
-        norms = tap_gradient_norms(net, images, labels)
+        norms = all_norms[label]
         for ax, (layer, size) in zip(row, sizes[label].items()):
-            g = (norms[layer] / norms[layer].max()).numpy()
+            top = norms[layer].max()
+            g = (norms[layer] / top if top > 0 else norms[layer]).numpy()
             ax.imshow(g, cmap="viridis", vmin=0, vmax=1)
-            for (a, b), count in np.ndenumerate(tap_reach(getattr(net, layer), size).numpy()):
+            for (a, b), count in np.ndenumerate(tap_reach(net.get_submodule(layer), size).numpy()):
                 colour = "white" if g[a, b] < 0.5 else "black"
                 ax.text(b, a, str(count), ha="center", va="center", color=colour)
             ax.set(title=f"{layer} on {size[0]}×{size[1]}", xticks=[], yticks=[])
@@ -851,15 +1328,59 @@ def tap_gradients_view(nets: dict, images: torch.Tensor, labels: torch.Tensor):
     return fig
 
 
+def _check_accuracy(accuracy: dict, curves, n: int, per: str) -> None:
+    """Check each dataset of ``accuracy`` has every one of ``curves``, with ``n`` fractions (one per ``per``)."""
+    _mapping(accuracy, "accuracy", "{dataset name: {curve: accuracies}}")
+    for name, acc in accuracy.items():
+        _keys(acc, f"accuracy[{name!r}]", curves, f"a dict of {', '.join(curves)} accuracies")
+        for curve in curves:
+            values = acc[curve]
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+                raise TypeError(f"accuracy[{name!r}][{curve!r}] must be a list of accuracies, got {describe(values)}.")
+            if len(values) != n:
+                raise ValueError(f"accuracy[{name!r}] must hold one value per {per} ({n}).")
+            _accuracies(values, f"accuracy[{name!r}][{curve!r}]", n)
+
+
 def _dataset_panels(accuracy: dict, curves, n: int, per: str):
     """One panel per dataset of ``accuracy``, after checking each curve has ``n`` values (one per ``per``)."""
     import matplotlib.pyplot as plt
 
-    for name, acc in accuracy.items():
-        if any(len(acc[curve]) != n for curve in curves):
-            raise ValueError(f"accuracy[{name!r}] must hold one value per {per} ({n}).")
+    _check_accuracy(accuracy, curves, n, per)
     fig, axes = plt.subplots(1, len(accuracy), figsize=(6 * len(accuracy), 4), squeeze=False)
     return fig, axes[0]
+
+
+def _accuracies(values, name: str, n: int | None = None) -> np.ndarray:
+    """A 1-D array of accuracies as fractions in [0, 1] (not percent)."""
+    arr = _curve(values, name, n)
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(
+            f"{name} must hold accuracies as fractions in [0, 1], got values from {arr.min():g} to {arr.max():g}."
+        )
+    return arr
+
+
+def _report_entry(report, name: str, model: str, label: str = "report") -> float:
+    """The mean of ``report[name][model] = (mean, std)``, an accuracy as a fraction."""
+    _mapping(report, label, "{dataset name: {model: (mean, std)}}")
+    if name not in report:
+        raise ValueError(f"{label} has no entry for {name!r}; it has {list(report)}.")
+    _keys(report[name], f"{label}[{name!r}]", (model,), "a dict {model: (mean, std)}")
+    entry = report[name][model]
+    if isinstance(entry, (str, bytes)) or not isinstance(entry, (tuple, list)) or len(entry) != 2:
+        raise TypeError(f"{label}[{name!r}][{model!r}] must be a (mean, std) pair, got {describe(entry)}.")
+    return fraction(entry[0], f"the mean of {label}[{name!r}][{model!r}]", zero=True)
+
+
+def _titles(titles, names) -> dict:
+    """``titles`` if it maps every dataset name in ``names`` to a string."""
+    _mapping(titles, "titles", "{dataset name: panel title}")
+    for name in names:
+        if name not in titles:
+            raise ValueError(f"titles has no title for {name!r}; it has {list(titles)}.")
+        _text(titles[name], f"titles[{name!r}]")
+    return titles
 
 
 def accuracy_vs_m_view(m_values, accuracy: dict, *, report: dict, titles: dict):
@@ -871,7 +1392,11 @@ def accuracy_vs_m_view(m_values, accuracy: dict, *, report: dict, titles: dict):
     as ``(mean, std)`` fractions (the mean is drawn as a dotted line);
     ``titles[name]`` the panel's title.
     """
-    m_values = list(m_values)
+    m_values = _ints(m_values, "m_values", low=1)
+    _check_accuracy(accuracy, ("random", "pca"), len(m_values), "M of m_values")
+    for name in accuracy:
+        _report_entry(report, name, "mlp")
+    _titles(titles, accuracy)
     fig, axes = _dataset_panels(accuracy, ("random", "pca"), len(m_values), "M of m_values")
     for ax, (name, acc) in zip(axes, accuracy.items()):
         ax.plot(m_values, 100 * np.asarray(acc["random"]), "o-", label="random projection")
@@ -882,6 +1407,25 @@ def accuracy_vs_m_view(m_values, accuracy: dict, *, report: dict, titles: dict):
         ax.legend()
     fig.tight_layout()
     return fig
+
+
+def _cross_validated(runs, name: str, model: str):
+    """``runs[name][model]`` after checking it is a ModelRun (``train_n`` and a ``cv`` with ``mean`` and ``std``)."""
+    label = "cross_validated"
+    _mapping(runs, label, "{dataset name: {model: ModelRun}}")
+    if name not in runs:
+        raise ValueError(f"{label} has no entry for {name!r}; it has {list(runs)}.")
+    _keys(runs[name], f"{label}[{name!r}]", (model,), "a dict {model: helpers.projections.ModelRun}")
+    run = runs[name][model]
+    what = f"{label}[{name!r}][{model!r}]"
+    if not hasattr(run, "train_n") or not hasattr(getattr(run, "cv", None), "mean") or not hasattr(run.cv, "std"):
+        raise TypeError(
+            f"{what} must be a helpers.projections.ModelRun (train_n, cv.mean, cv.std), got {describe(run)}."
+        )
+    positive_int(run.train_n, f"{what}.train_n")
+    fraction(run.cv.mean, f"{what}.cv.mean", zero=True)
+    real(run.cv.std, f"{what}.cv.std", low=0)
+    return run
 
 
 def accuracy_vs_size_view(sizes, accuracy: dict, *, cross_validated: dict, report: dict, titles: dict, m: int):
@@ -895,7 +1439,14 @@ def accuracy_vs_size_view(sizes, accuracy: dict, *, cross_validated: dict, repor
     report's accuracy as ``(mean, std)`` (the mean is a dotted line); ``m``
     the MLP's projected dimension.
     """
-    sizes = list(sizes)
+    sizes = _ints(sizes, "sizes", low=1)
+    m = positive_int(m, "m")
+    _check_accuracy(accuracy, ("cnn", "mlp"), len(sizes), "size of sizes")
+    for name in accuracy:
+        for model in ("cnn", "mlp"):
+            _report_entry(report, name, model)
+            _cross_validated(cross_validated, name, model)
+    _titles(titles, accuracy)
     fig, axes = _dataset_panels(accuracy, ("cnn", "mlp"), len(sizes), "size of sizes")
     for ax, (name, acc) in zip(axes, accuracy.items()):
         for j, model in enumerate(("cnn", "mlp")):
@@ -920,6 +1471,25 @@ def accuracy_vs_size_view(sizes, accuracy: dict, *, cross_validated: dict, repor
     return fig
 
 
+def _measurement(value, name: str, keys) -> dict:
+    """A measurement dict of helpers.lowrank: ``acc`` a fraction, every other key of ``keys`` a positive number."""
+    _keys(value, name, keys, "a measurement of helpers.lowrank (measure or layer_sweep)")
+    for key in keys:
+        if key == "acc":
+            fraction(value[key], f"{name}['acc'] (an accuracy as a fraction)", zero=True)
+        else:
+            real(value[key], f"{name}[{key!r}]", low=0, low_open=True)
+    return value
+
+
+def _accuracy_table(value, name: str) -> dict:
+    """``{rank or (k1, k2): accuracy}`` with accuracies as fractions in [0, 1]."""
+    _mapping(value, name, "{rank: accuracy as a fraction}")
+    for key, acc in value.items():
+        fraction(acc, f"{name}[{key!r}] (an accuracy as a fraction)", zero=True)
+    return value
+
+
 def eckart_young_figure(curves: dict):
     """The truncation error of each layer beside the Eckart–Young formula, and the energy kept, over the rank.
 
@@ -929,8 +1499,20 @@ def eckart_young_figure(curves: dict):
     """
     import matplotlib.pyplot as plt
 
+    what = "mapping at least one layer name to lowrank.eckart_young_curves(layer)"
+    if not isinstance(curves, dict):
+        raise TypeError(f"curves must be a dict {what}, got {describe(curves)}.")
     if not curves:
         raise ValueError("curves must map at least one layer name to lowrank.eckart_young_curves(layer).")
+    for name, c in curves.items():
+        _text(name, "each layer name of curves")
+        _keys(c, f"curves[{name!r}]", ("k", "measured", "formula", "energy"), "lowrank.eckart_young_curves(layer)")
+        k = _ints(c["k"], f"curves[{name!r}]['k']", low=1, what="ranks k")
+        for key in ("measured", "formula"):
+            _curve(c[key], f"curves[{name!r}][{key!r}]", len(k), what=" (one per k)", low=0)
+        e = _curve(c["energy"], f"curves[{name!r}]['energy']", len(k), what=" (one per k)", low=0)
+        if e.max() > 1 + 1e-9:
+            raise ValueError(f"curves[{name!r}]['energy'] must be fractions of the energy, at most 1.")
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
     for j, (name, c) in enumerate(curves.items()):
         axes[0].plot(c["k"], c["measured"], "o-", color=f"C{j}", label=f"{name}: measured ‖W − W_k‖/‖W‖")
@@ -954,7 +1536,9 @@ def rank_grid_figure(acc: dict, k1s, k2s, *, base: float):
     """
     import matplotlib.pyplot as plt
 
-    k1s, k2s = list(k1s), list(k2s)
+    _accuracy_table(acc, "acc")
+    k1s, k2s = _ints(k1s, "k1s", low=1, what="ranks k₁"), _ints(k2s, "k2s", low=1, what="ranks k₂")
+    base = fraction(base, "base (the uncompressed accuracy, a fraction)", zero=True)
     missing = [(a, b) for a in k1s for b in k2s if (a, b) not in acc]
     if missing:
         raise ValueError(f"acc has no accuracy for the rank pairs {missing[:3]}; sweep k1s × k2s first.")
@@ -990,10 +1574,19 @@ def truncated_filters_view(fig, k: int, *, conv, accuracy: dict):
     """
     from .lowrank import truncate_conv
 
+    _figure(fig)
+    k = integer(k, "rank k", low=1)
+    _conv(conv, "conv")
+    _accuracy_table(accuracy, "accuracy")
+    for key in accuracy:
+        integer(key, "each rank (key) of accuracy", low=1)
     if conv.in_channels != 1:
-        raise ValueError(f"truncated_filters_view draws single-channel filters; this layer has {conv.in_channels}.")
+        raise ValueError(
+            f"conv must have one input channel: truncated_filters_view draws single-channel filters; "
+            f"this layer has {conv.in_channels}."
+        )
     if k not in accuracy:
-        raise ValueError(f"no accuracy for rank {k}; choose one of {sorted(accuracy)}.")
+        raise ValueError(f"no accuracy for rank {k} in accuracy; rank k must be one of {sorted(accuracy)}.")
     w = conv.weight.detach()[:, 0].numpy()
     wk = truncate_conv(conv, k).weight.detach()[:, 0].numpy()
     n = w.shape[0]
@@ -1034,11 +1627,15 @@ def conv2_rank_view(fig, k: int, *, acc: dict, k1s, base: float, sigma):
     sigma : array
         conv2's singular values, largest first.
     """
-    k1s = list(k1s)
+    _figure(fig)
+    k = integer(k, "rank k", low=1)
+    _accuracy_table(acc, "acc")
+    k1s = _ints(k1s, "k1s", low=1, what="ranks k₁")
+    base = fraction(base, "base (the uncompressed accuracy, a fraction)", zero=True)
+    s = _curve(sigma, "sigma (conv2's singular values)", low=0)
     missing = [j for j in k1s if (j, k) not in acc]
     if missing:
-        raise ValueError(f"no accuracy for conv2 at rank {k} with conv1 at {missing}; choose a swept k₂.")
-    s = np.asarray(sigma)
+        raise ValueError(f"acc has no accuracy for conv2 at rank k = {k} with conv1 at {missing}; choose a swept k₂.")
     ax = fig.add_subplot(1, 2, 1)
     ax.plot(k1s, [100 * acc[j, k] for j in k1s], "o-")
     ax.axhline(100 * base, color="gray", ls=":")
@@ -1061,8 +1658,16 @@ def breakeven_figure(layers: dict):
 
     from .lowrank import factorized_counts
 
+    if not isinstance(layers, dict):
+        raise TypeError(f"layers must be a dict {{title: (conv, output positions)}}, got {describe(layers)}.")
     if not layers:
         raise ValueError("layers must map at least one title to (conv, output positions).")
+    for name, entry in layers.items():
+        _text(name, "each title of layers")
+        if isinstance(entry, (str, bytes)) or not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise TypeError(f"layers[{name!r}] must be a (conv, output positions) pair, got {describe(entry)}.")
+        _conv(entry[0], f"the conv of layers[{name!r}]")
+        positive_int(entry[1], f"the output positions of layers[{name!r}]")
     fig, axes = plt.subplots(1, len(layers), figsize=(6 * len(layers), 3.6), squeeze=False)
     for ax, (name, (conv, pos)) in zip(axes[0], layers.items()):
         o, n = conv.weight.shape[0], conv.weight[0].numel()
@@ -1088,8 +1693,17 @@ def layer_sweep_figure(sweep: dict, *, base: float, max_drop: float):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(sweep, dict):
+        raise TypeError(f"sweep must be the dict helpers.lowrank.layer_sweep returns, got {describe(sweep)}.")
     if not sweep:
         raise ValueError("sweep is empty: run helpers.lowrank.layer_sweep first.")
+    for key, m in sweep.items():
+        if not isinstance(key, tuple) or len(key) != 2 or not isinstance(key[0], str):
+            raise TypeError(f"the keys of sweep must be (layer name, rank) pairs, got {describe(key)}.")
+        integer(key[1], f"the rank of sweep key {key!r}", low=1)
+        _measurement(m, f"sweep[{key!r}]", ("acc", "layer_macs", "speedup"))
+    base = fraction(base, "base (the uncompressed accuracy, a fraction)", zero=True)
+    max_drop = real(max_drop, "max_drop (percentage points)", low=0)
     names = list(dict.fromkeys(name for name, _ in sweep))
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     panels = (
@@ -1117,8 +1731,15 @@ def fraction_sweep_figure(whole: dict, *, base: float, max_drop: float):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(whole, dict):
+        raise TypeError(f"whole must be a dict {{rank fraction: lowrank.measure(...)}}, got {describe(whole)}.")
     if not whole:
         raise ValueError("whole is empty: measure at least one rank fraction.")
+    for f, m in whole.items():
+        fraction(f, "each rank fraction (key) of whole")
+        _measurement(m, f"whole[{f!r}]", ("acc", "macs", "t1", "t256"))
+    base = fraction(base, "base (the uncompressed accuracy, a fraction)", zero=True)
+    max_drop = real(max_drop, "max_drop (percentage points)", low=0)
     fractions = list(whole)
     theory = [1 / whole[f]["macs"] for f in fractions]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -1151,8 +1772,17 @@ def scheme_figure(schemes: dict, *, base: float, max_drop: float):
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(schemes, dict):
+        raise TypeError(f"schemes must be the dict helpers.lowrank.scheme_sweep returns, got {describe(schemes)}.")
     if not schemes:
         raise ValueError("schemes is empty: run helpers.lowrank.scheme_sweep first.")
+    for scheme, results in schemes.items():
+        _text(scheme, "each scheme name of schemes")
+        _mapping(results, f"schemes[{scheme!r}]", "{rank fraction: measurement}", empty=True)
+        for f, m in results.items():
+            _measurement(m, f"schemes[{scheme!r}][{f!r}]", ("acc", "t256"))
+    base = fraction(base, "base (the uncompressed accuracy, a fraction)", zero=True)
+    max_drop = real(max_drop, "max_drop (percentage points)", low=0)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for j, (scheme, results) in enumerate(schemes.items()):
         pts = sorted((m["t256"], 100 * m["acc"]) for m in results.values())
@@ -1190,12 +1820,14 @@ def dct_spectra(fig, images: dict):
     """
     from .cs import dct2
 
-    if not isinstance(images, dict) or not images:
-        raise TypeError("images must be a non-empty dict {name: 2-D image}.")
+    _figure(fig)
+    _mapping(images, "images", "{name: 2-D image}")
+    images = {
+        _text(name, "each image name of images"): _image(img, f"images[{name!r}]", unit=True, colour=False)
+        for name, img in images.items()
+    }
     axes = fig.subplots(2, len(images), squeeze=False)
     for j, (name, img) in enumerate(images.items()):
-        if np.ndim(img) != 2:
-            raise ValueError(f"image {name!r} must be 2-D (grayscale), got shape {np.shape(img)}.")
         axes[0, j].imshow(img, cmap="gray", vmin=0, vmax=1)
         axes[0, j].set_title(name)
         c = np.abs(dct2(np.asarray(img, dtype=float)))
@@ -1208,8 +1840,10 @@ def dct_spectra(fig, images: dict):
 
 def measurement_patterns(fig, phi, shape: tuple):
     """The rows of a measurement matrix Φ drawn as images of ``shape`` (chapter "Compressive sensing")."""
-    phi = np.asarray(phi)
-    if phi.ndim != 2 or phi.shape[1] != int(np.prod(shape)):
+    _figure(fig)
+    phi = array(phi, "phi", ndim=2)
+    shape = _shape(shape, "shape")
+    if phi.shape[1] != int(np.prod(shape)):
         raise ValueError(f"phi must be (M, {int(np.prod(shape))}) for images of shape {tuple(shape)}, got {phi.shape}.")
     axes = fig.subplots(1, phi.shape[0], squeeze=False)[0]
     for i, ax in enumerate(axes):
@@ -1226,13 +1860,18 @@ def lasso_convergence(fig, gaps: dict, f_star: float, *, level: float = 1e-3, ti
     maps a solver's name to its gaps F(c_k) − F* per iteration; ``level`` is
     drawn as a dotted line.
     """
-    if not isinstance(gaps, dict) or not gaps:
-        raise TypeError("gaps must be a non-empty dict {solver name: gap per iteration}.")
+    _figure(fig)
+    _mapping(gaps, "gaps", "{solver name: gap per iteration}")
+    gaps = {
+        _text(name, "each solver name of gaps"): _curve(gap, f"gaps[{name!r}]", low=0) for name, gap in gaps.items()
+    }
+    f_star = real(f_star, "f_star (the lowest objective)")
     if not f_star > 0:
         raise ValueError(f"f_star (the lowest objective) must be positive, got {f_star}.")
+    level = real(level, "level", low=0, low_open=True)
+    title = _text(title, "title")
     ax = fig.subplots()
     for name, gap in gaps.items():
-        gap = np.asarray(gap, dtype=float)
         ax.loglog(np.arange(1, gap.size + 1), np.maximum(gap, 1e-16) / f_star, label=name)
     ax.axhline(level, color="gray", ls=":", lw=1)
     ax.set(xlabel="iteration k", ylabel="(F(c_k) − F*) / F*", title=title)
@@ -1250,10 +1889,37 @@ def error_curves(fig, m_values, *, results: dict, baseline: dict, names, report:
     :func:`helpers.cs.error_sweep` outputs; ``report`` is
     ``{image: {M: (MSE, MAE)}}``.
     """
-    m_values, names, report = list(m_values), list(names), report or {}
+    _figure(fig)
+    m_values = _ints(m_values, "m_values", low=1)
+    names = _labels(list(names) if isinstance(names, dict) else names, "names")
+    _mapping(results, "results", "{(image name, M): reconstruction} (helpers.cs.error_sweep)")
+    _mapping(baseline, "baseline", "{(image name, M): reconstruction} (helpers.cs.error_sweep)")
     missing = [(n, m) for n in names for m in m_values if (n, m) not in results or (n, m) not in baseline]
     if missing:
-        raise ValueError(f"no reconstruction for {missing[:3]}; sweep every image over every M first.")
+        raise ValueError(
+            f"no reconstruction in results and baseline for {missing[:3]}; sweep every image of names over every M "
+            "of m_values first."
+        )
+    for src, label in ((results, "results"), (baseline, "baseline")):
+        for n in names:
+            for m in m_values:
+                what = f"{label}[{n!r}, {m}]"
+                _keys(src[n, m], what, ("mse", "mae"), "a reconstruction of helpers.cs.error_sweep")
+                for key in ("mse", "mae"):
+                    real(src[n, m][key], f"{what}[{key!r}]", low=0)
+    report = {} if report is None else _mapping(report, "report", "{image: {M: (MSE, MAE)}}", empty=True)
+    for n in names:
+        if n not in report:
+            continue
+        _mapping(report[n], f"report[{n!r}]", "{M: (MSE, MAE)}")
+        for m in m_values:
+            entry = report[n].get(m)
+            if isinstance(entry, (str, bytes)) or not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise ValueError(
+                    f"report[{n!r}] must give an (MSE, MAE) pair for every M, got {describe(entry)} at M = {m}."
+                )
+            for value, part in zip(entry, ("MSE", "MAE")):
+                real(value, f"the {part} of report[{n!r}][{m}]", low=0)
     axes = fig.subplots(1, 2)
     for ax, (col, label) in zip(axes, ((0, "MSE"), (1, "MAE"))):
         key = label.lower()
@@ -1281,10 +1947,26 @@ def error_curves(fig, m_values, *, results: dict, baseline: dict, names, report:
 
 def reconstruction_grid(fig, images: dict, m_shown, *, results: dict, baseline: dict):
     """Each image (row) beside its ℓ1 and minimum-norm reconstructions at a few M (chapter "Compressive sensing")."""
-    m_shown = list(m_shown)
+    _figure(fig)
+    _mapping(images, "images", "{name: 2-D image}")
+    m_shown = _ints(m_shown, "m_shown", low=1)
+    _mapping(results, "results", "{(image name, M): reconstruction} (helpers.cs.error_sweep)")
+    _mapping(baseline, "baseline", "{(image name, M): reconstruction} (helpers.cs.error_sweep)")
     missing = [(n, m) for n in images for m in m_shown if (n, m) not in results or (n, m) not in baseline]
     if missing:
-        raise ValueError(f"no reconstruction for {missing[:3]}; choose values of M that were swept.")
+        raise ValueError(
+            f"no reconstruction in results and baseline for {missing[:3]}; choose values of M that were swept "
+            "for m_shown."
+        )
+    for name, img in images.items():
+        img = _image(img, f"images[{name!r}]", unit=True, colour=False)
+        for src, label in ((results, "results"), (baseline, "baseline")):
+            for m in m_shown:
+                what = f"{label}[{name!r}, {m}]"
+                _keys(src[name, m], what, ("x_hat",), "a reconstruction of helpers.cs.error_sweep")
+                x_hat = array(src[name, m]["x_hat"], f"{what}['x_hat']", ndim=2)
+                if x_hat.shape != img.shape:
+                    raise ValueError(f"{what}['x_hat'] has shape {x_hat.shape} but images[{name!r}] has {img.shape}.")
     axes = fig.subplots(len(images), 1 + 2 * len(m_shown), squeeze=False)
     for row, (name, img) in enumerate(images.items()):
         axes[row, 0].imshow(img, cmap="gray", vmin=0, vmax=1)
@@ -1301,13 +1983,19 @@ def reconstruction_grid(fig, images: dict, m_shown, *, results: dict, baseline: 
 
 def mse_curves(fig, m_values, curves: dict, *, title: str = ""):
     """Semilog MSE against M, one line per entry of ``curves`` (label -> MSE per M); chapter "Compressive sensing"."""
-    m_values = list(m_values)
-    if not isinstance(curves, dict) or not curves:
-        raise TypeError("curves must be a non-empty dict {label: MSE for each M}.")
-    ax = fig.subplots()
-    for j, (label, mse) in enumerate(curves.items()):
+    _figure(fig)
+    m_values = _ints(m_values, "m_values", low=1)
+    _mapping(curves, "curves", "{label: MSE for each M}")
+    title = _text(title, "title")
+    checked = {}
+    for label, mse in curves.items():
+        _text(label, "each label of curves")
+        mse = _curve(mse, f"curves[{label!r}]", low=0)
         if len(mse) != len(m_values):
-            raise ValueError(f"curve {label!r} has {len(mse)} values for {len(m_values)} values of M.")
+            raise ValueError(f"curves[{label!r}] has {len(mse)} values for {len(m_values)} values of M (m_values).")
+        checked[label] = mse
+    ax = fig.subplots()
+    for j, (label, mse) in enumerate(checked.items()):
         ax.semilogy(m_values, mse, ("o-", "s--", "^:")[j % 3], label=label)
     ax.set(xlabel="M", ylabel="MSE", title=title)
     ax.legend()
@@ -1322,11 +2010,25 @@ def phase_transition(fig, prob, deltas, rhos, *, theory: tuple, crossing):
     centres of a uniform grid), ``theory`` the curve ``(δ, ρ(δ))`` and
     ``crossing`` the empirical 50% crossing for each δ.
     """
-    prob, deltas, rhos = np.asarray(prob), np.asarray(deltas), np.asarray(rhos)
+    _figure(fig)
+    deltas = _curve(deltas, "deltas")
+    rhos = _curve(rhos, "rhos")
+    for arr, name in ((deltas, "deltas"), (rhos, "rhos")):
+        if arr.min() <= 0 or arr.max() >= 1 or np.any(np.diff(arr) <= 0):
+            raise ValueError(f"{name} must be increasing cell centres strictly between 0 and 1, got {arr}.")
+    prob = array(prob, "prob", ndim=2)
     if prob.shape != (rhos.size, deltas.size):
         raise ValueError(f"prob must be (len(rhos), len(deltas)) = ({rhos.size}, {deltas.size}), got {prob.shape}.")
+    if prob.min() < 0 or prob.max() > 1:
+        raise ValueError(f"prob must hold probabilities in [0, 1], got values from {prob.min():g} to {prob.max():g}.")
+    crossing = array(crossing, "crossing", ndim=1)
     if len(crossing) != deltas.size:
         raise ValueError(f"crossing needs one value per δ ({deltas.size}), got {len(crossing)}.")
+    if isinstance(theory, (str, bytes)) or not isinstance(theory, (tuple, list)) or len(theory) != 2:
+        raise TypeError(f"theory must be a (δ, ρ(δ)) pair of arrays, got {describe(theory)}.")
+    theory = (_curve(theory[0], "theory δ"), _curve(theory[1], "theory ρ(δ)"))
+    if theory[0].size != theory[1].size:
+        raise ValueError(f"theory must pair each δ with one ρ(δ); got {theory[0].size} and {theory[1].size} values.")
     ax = fig.subplots()
     mesh = ax.pcolormesh(np.r_[0, deltas + deltas[0]], np.r_[0, rhos + rhos[0]], prob, cmap="viridis", vmin=0, vmax=1)
     ax.plot(*theory, "w-", lw=2, label="theory (statistical dimension)")
@@ -1343,13 +2045,21 @@ def jl_distortion(fig, sweep: dict, n_points: int):
     Chapter "Compressive sensing", section "Johnson–Lindenstrauss";
     ``sweep`` is :func:`helpers.cs.jl_sweep`'s output for ``n_points`` points.
     """
+    _figure(fig)
     if not isinstance(sweep, dict) or not {"M", "worst", "q99", "bound"} <= set(sweep):
-        raise TypeError("sweep must be the dict helpers.cs.jl_sweep returns (keys M, worst, q99, bound).")
-    m = np.asarray(sweep["M"])
-    bound = np.asarray(sweep["bound"], dtype=float)
+        raise TypeError(
+            f"sweep must be the dict helpers.cs.jl_sweep returns (keys M, worst, q99, bound), got {describe(sweep)}."
+        )
+    m = np.array(_ints(sweep["M"], "sweep['M']", low=1))
+    worst = _curve(sweep["worst"], "sweep['worst']", m.size, what=" (one per M)", low=0)
+    q99 = _curve(sweep["q99"], "sweep['q99']", m.size, what=" (one per M)", low=0)
+    bound = array(sweep["bound"], "sweep['bound']", ndim=1, finite=False)
+    if bound.size != m.size or np.isnan(bound).any() or np.any(bound < 0):
+        raise ValueError(f"sweep['bound'] must hold {m.size} non-negative values (inf where M is too small), none NaN.")
+    n_points = positive_int(n_points, "n_points")
     ax = fig.subplots()
-    ax.loglog(m, sweep["worst"], "o-", label="worst pair")
-    ax.loglog(m, sweep["q99"], "s-", label="99th percentile")
+    ax.loglog(m, worst, "o-", label="worst pair")
+    ax.loglog(m, q99, "s-", label="99th percentile")
     finite = np.isfinite(bound)
     ax.loglog(m[finite], bound[finite], "k--", label="JL guarantee")
     ax.set(xlabel="projected dimension M", ylabel="|squared-distance ratio − 1|", title=f"{n_points:,} MNIST digits")
@@ -1367,14 +2077,24 @@ def taylor_curves(fig, checks: dict, *, title: str = "Taylor test"):
     result; introduced in the chapter "Parametric models and convolutions as
     structured matrices" (section "Checking derivatives").
     """
-    if not isinstance(checks, dict) or not checks:
-        raise TypeError("checks must be a non-empty dict {name: result of structured.taylor_test}.")
-    ax = fig.subplots()
-    for j, (name, res) in enumerate(checks.items()):
+    _figure(fig)
+    _mapping(checks, "checks", "{name: result of structured.taylor_test}")
+    title = _text(title, "title")
+    curves = {}
+    for name, res in checks.items():
+        _text(name, "each name of checks")
+        if not isinstance(res, dict):
+            raise TypeError(f"checks[{name!r}] is not a taylor_test result (a dict), got {describe(res)}.")
         if not {"h", "e0", "e1"} <= set(res):
             raise ValueError(f"checks[{name!r}] is not a taylor_test result (needs keys h, e0, e1).")
-        ax.loglog(res["h"], res["e0"], "--", color=f"C{j}", label=f"{name}: zeroth order")
-        ax.loglog(res["h"], res["e1"], "-", color=f"C{j}", label=f"{name}: first order")
+        h = _positive_curve(res["h"], f"checks[{name!r}]['h']")
+        e0 = _curve(res["e0"], f"checks[{name!r}]['e0']", h.size, what=" (one per step h)", low=0)
+        e1 = _curve(res["e1"], f"checks[{name!r}]['e1']", h.size, what=" (one per step h)", low=0)
+        curves[name] = (h, e0, e1)
+    ax = fig.subplots()
+    for j, (name, (h, e0, e1)) in enumerate(curves.items()):
+        ax.loglog(h, e0, "--", color=f"C{j}", label=f"{name}: zeroth order")
+        ax.loglog(h, e1, "-", color=f"C{j}", label=f"{name}: first order")
     ax.set(xlabel="step h", ylabel="error", title=title)
     ax.legend(fontsize=7)
     return fig
@@ -1386,14 +2106,21 @@ def matrix_images(fig, matrices: dict):
     Chapter "Parametric models and convolutions as structured matrices":
     Toeplitz against circulant.
     """
-    if not isinstance(matrices, dict) or not matrices:
-        raise TypeError("matrices must be a non-empty dict {title: matrix}.")
-    axes = fig.subplots(1, len(matrices), squeeze=False)[0]
-    for ax, (title, k) in zip(axes, matrices.items()):
-        k = k.toarray() if hasattr(k, "toarray") else np.asarray(k)
+    _figure(fig)
+    _mapping(matrices, "matrices", "{title: matrix}")
+    dense = {}
+    for title, k in matrices.items():
+        _text(title, "each title of matrices")
+        k = k.toarray() if hasattr(k, "toarray") else k
+        k = array(k, f"matrices[{title!r}]", empty=True)
         if k.ndim != 2:
-            raise ValueError(f"{title!r} must be a 2-D matrix, got shape {k.shape}.")
-        lim = np.abs(k).max()
+            raise ValueError(f"matrices[{title!r}] must be a 2-D matrix, got shape {k.shape}.")
+        if k.size == 0:
+            raise ValueError(f"matrices[{title!r}] is empty (shape {k.shape}).")
+        dense[title] = k
+    axes = fig.subplots(1, len(dense), squeeze=False)[0]
+    for ax, (title, k) in zip(axes, dense.items()):
+        lim = np.abs(k).max() or 1.0
         ax.imshow(k, cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(title)
     return fig
@@ -1405,21 +2132,38 @@ def convolution_timing_curves(fig, timings: dict, image_sizes, kernel_sizes):
     ``timings`` is :func:`helpers.bench.convolution_timings`'s output; chapter
     "Parametric models and convolutions as structured matrices", section "Speed".
     """
-    image_sizes, kernel_sizes = list(image_sizes), list(kernel_sizes)
+    _figure(fig)
+    image_sizes = _ints(image_sizes, "image_sizes", low=1)
+    kernel_sizes = _ints(kernel_sizes, "kernel_sizes", low=1)
     libs = ("torch", "scipy")
+    _keys(
+        timings,
+        "timings",
+        [f"{lib} {kind}" for lib in libs for kind in ("direct", "FFT")],
+        "the dict helpers.bench.convolution_timings returns",
+    )
+    checked = {}
     for lib in libs:
         for kind in ("direct", "FFT"):
-            arr = np.asarray(timings.get(f"{lib} {kind}"))
+            # NaN marks a configuration that was skipped (k > n, or too slow): drawn as a gap
+            what = f"timings[{lib + ' ' + kind!r}]"
+            arr = array(timings[f"{lib} {kind}"], what, finite=False)
+            if np.isinf(arr).any() or np.isnan(arr).all():
+                raise ValueError(f"{what} must hold finite times in seconds (NaN only where a size was skipped).")
+            if np.any(arr[~np.isnan(arr)] <= 0):
+                raise ValueError(f"{what} must hold positive times in seconds.")
+            checked[f"{lib} {kind}"] = arr
             if arr.shape != (len(image_sizes), len(kernel_sizes)):
                 raise ValueError(
                     f"timings[{lib + ' ' + kind!r}] must be (image sizes, kernel sizes) = "
-                    f"({len(image_sizes)}, {len(kernel_sizes)}), got {arr.shape}."
+                    f"({len(image_sizes)}, {len(kernel_sizes)}), got {arr.shape}: one row per entry of "
+                    "image_sizes, one column per entry of kernel_sizes."
                 )
     axes = fig.subplots(1, 2)
     for ax, lib in zip(axes, libs):
         for a, n in enumerate(image_sizes):
-            ax.loglog(kernel_sizes, timings[f"{lib} direct"][a] * 1e3, "o-", color=f"C{a}", label=f"{n}² direct")
-            ax.loglog(kernel_sizes, timings[f"{lib} FFT"][a] * 1e3, "s--", color=f"C{a}", label=f"{n}² FFT")
+            ax.loglog(kernel_sizes, checked[f"{lib} direct"][a] * 1e3, "o-", color=f"C{a}", label=f"{n}² direct")
+            ax.loglog(kernel_sizes, checked[f"{lib} FFT"][a] * 1e3, "s--", color=f"C{a}", label=f"{n}² FFT")
         ax.set(xlabel="kernel size k", ylabel="milliseconds per convolution", title=lib)
     axes[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
@@ -1440,13 +2184,20 @@ def layer_spectra(spectra: dict, *, levels=(0.95, 0.99), figsize=(11, 3.6)):
 
     from .svd import energy
 
-    if not isinstance(spectra, dict) or not spectra:
-        raise TypeError("spectra must be a non-empty dict {label: singular values}.")
-    fig, axes = plt.subplots(1, 2, figsize=figsize)
+    _mapping(spectra, "spectra", "{label: singular values}")
+    levels = [fraction(v, "each of levels") for v in _reals(levels, "levels")]
+    figsize = _figsize(figsize)
+    checked = {}
     for name, s in spectra.items():
-        sv = np.asarray(s, dtype=float)
+        _text(name, "each label of spectra")
+        sv = array(s, f"the singular values of {name!r}", empty=True)
         if sv.ndim != 1 or sv.size == 0:
             raise ValueError(f"the singular values of {name!r} must be a non-empty 1-D array, got shape {sv.shape}.")
+        if np.any(sv < 0) or not np.any(sv > 0):
+            raise ValueError(f"the singular values of {name!r} must be non-negative and not all zero.")
+        checked[name] = sv
+    fig, axes = plt.subplots(1, 2, figsize=figsize)
+    for name, sv in checked.items():
         i = np.arange(1, sv.size + 1)
         axes[0].semilogy(i, sv, "o-", label=name)
         axes[1].plot(i, energy(sv), "o-", label=name)
@@ -1470,10 +2221,19 @@ def relu_mask_growth(sizes, counts, *, channels: int = 8, report: tuple | None =
     """
     import matplotlib.pyplot as plt
 
-    sizes, counts = list(sizes), list(counts)
-    if not sizes or len(sizes) != len(counts):
+    sizes = _ints(sizes, "sizes", low=1, what="sample sizes")
+    counts = _ints(counts, "counts", low=0, what="mask counts")
+    if len(sizes) != len(counts):
         raise ValueError(f"need one count per sample size, got {len(counts)} counts for {len(sizes)} sizes.")
+    channels = integer(channels, "channels", low=1, high=62)
     possible = 2**channels
+    if max(counts) > possible:
+        raise ValueError(f"counts must be at most 2^channels = {possible} distinct masks, got {max(counts)}.")
+    if report is not None:
+        if isinstance(report, (str, bytes)) or not isinstance(report, (tuple, list)) or len(report) != 2:
+            raise TypeError(f"report must be a (patches, masks) pair of integers or None, got {describe(report)}.")
+        report = (positive_int(report[0], "report patches"), integer(report[1], "report masks", low=0))
+    figsize = _figsize(figsize)
     fig, ax = plt.subplots(figsize=figsize)
     ax.semilogx(sizes, counts, "o-")
     ax.axhline(possible, color="gray", ls=":", label=f"$2^{{{channels}}}$ = {possible} possible")
@@ -1494,11 +2254,11 @@ def coordinate_spread(coords, *, every: int = 50, figsize=(8, 3.4)):
     """
     import matplotlib.pyplot as plt
 
-    coords = np.asarray(coords, dtype=float)
-    if coords.ndim != 2 or coords.shape[1] == 0:
+    coords = array(coords, "coords", empty=True)
+    if coords.ndim != 2 or coords.size == 0:
         raise ValueError(f"coords must be (components, patches), got shape {coords.shape}.")
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}.")
+    every = positive_int(every, "every")
+    figsize = _figsize(figsize)
     fig, ax = plt.subplots(figsize=figsize)
     ax.boxplot(list(coords[:, ::every]), showfliers=False)
     ax.set(xlabel="component i", ylabel="sᵢ = σᵢ zᵢ", title="layer-1 coordinates of real patches")
@@ -1515,9 +2275,12 @@ def eigenfilters_and_filters(eigenfilters, singular_values, weights, *, figsize=
     """
     import matplotlib.pyplot as plt
 
-    ef = np.asarray(eigenfilters.detach() if hasattr(eigenfilters, "detach") else eigenfilters, dtype=float)
-    w = np.asarray(weights.detach() if hasattr(weights, "detach") else weights, dtype=float)
-    s = np.asarray(singular_values, dtype=float)
+    ef = array(eigenfilters, "eigenfilters")
+    w = array(weights, "weights")
+    s = array(singular_values, "singular_values")
+    figsize = _figsize(figsize)
+    if np.any(s < 0):
+        raise ValueError("singular_values must be non-negative.")
     if ef.ndim != 4 or ef.shape[1] != 1 or w.shape != ef.shape or s.shape != (ef.shape[0],):
         raise ValueError(
             "need eigenfilters and weights of the same shape (r, 1, kh, kw) (a layer with one input channel and as "
@@ -1555,10 +2318,15 @@ def _threshold(axes):
         ax.axvline(1, color="gray", ls=":", lw=1)
 
 
-def _sweep_arrays(sweep: dict, keys) -> list:
+def _sweep_arrays(sweep: dict, keys, name: str = "sweep", n: int | None = None, ndim: int = 4) -> list:
+    """The arrays ``sweep[k]`` for ``keys``, each ``ndim``-D with ``n`` widths on axis 1 (when given)."""
     if not isinstance(sweep, dict) or any(k not in sweep for k in keys):
-        raise TypeError(f"sweep must be the dict that helpers.double_descent.sweep_widths returns (with {list(keys)}).")
-    return [np.asarray(sweep[k]) for k in keys]
+        raise TypeError(
+            f"{name} must be the dict that helpers.double_descent.{_SOURCE.get(name, 'sweep_widths')} returns "
+            f"(with {list(keys)}), "
+            f"got {describe(sweep)}."
+        )
+    return [_sweep_array(sweep, k, ndim, n, "values of ratio", name) for k in keys]
 
 
 def double_descent_curves(ratio, sweep: dict, *, figsize=(12, 4)):
@@ -1571,7 +2339,10 @@ def double_descent_curves(ratio, sweep: dict, *, figsize=(12, 4)):
     """
     import matplotlib.pyplot as plt
 
-    test_mse, train_mse, test_err, train_err = _sweep_arrays(sweep, ("test_mse", "train_mse", "test_err", "train_err"))
+    ratio = _positive_curve(ratio, "ratio (N/n)")
+    keys = ("test_mse", "train_mse", "test_err", "train_err")
+    test_mse, train_mse, test_err, train_err = _sweep_arrays(sweep, keys, n=ratio.size)
+    figsize = _figsize(figsize)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
     band(axes[0], ratio, test_mse[:, :, 0, 0], "test", "C3")
     band(axes[0], ratio, train_mse[:, :, 0, 0] + 1e-16, "training", "C0")  # an exact fit is 0: not on a log axis
@@ -1590,7 +2361,10 @@ def sigma_min_and_norm(ratio, sweep: dict, *, figsize=(12, 3.8)):
     """
     import matplotlib.pyplot as plt
 
-    sigma_min, norm = _sweep_arrays(sweep, ("sigma_min", "norm"))
+    ratio = _positive_curve(ratio, "ratio (N/n)")
+    sigma_min = _sweep_array(sweep, "sigma_min", 2, ratio.size, "values of ratio")
+    norm = _sweep_array(sweep, "norm", 4, ratio.size, "values of ratio")
+    figsize = _figsize(figsize)
     fig, axes = plt.subplots(1, 2, figsize=figsize)
     band(axes[0], ratio, sigma_min, "σ_min of the feature matrix", "C2")
     axes[0].set(xscale="log", yscale="log", xlabel="N / n", title="smallest non-zero singular value")
@@ -1607,10 +2381,12 @@ def ridge_curves(ratio, sweep: dict, ridges, *, figsize=(7, 4)):
     """
     import matplotlib.pyplot as plt
 
-    (test_mse,) = _sweep_arrays(sweep, ("test_mse",))
-    ridges = list(ridges)
+    ratio = _positive_curve(ratio, "ratio (N/n)")
+    (test_mse,) = _sweep_arrays(sweep, ("test_mse",), n=ratio.size)
+    ridges = _reals(ridges, "ridges", low=0)
+    figsize = _figsize(figsize)
     if len(ridges) != test_mse.shape[2]:
-        raise ValueError(f"the sweep has {test_mse.shape[2]} ridge strengths but {len(ridges)} were given.")
+        raise ValueError(f"the sweep has {test_mse.shape[2]} ridge strengths but {len(ridges)} were given in ridges.")
     fig, ax = plt.subplots(figsize=figsize)
     for c, lam in enumerate(ridges):
         band(ax, ratio, test_mse[:, :, c, 0], f"λ = {lam:g}", f"C{c}")
@@ -1629,8 +2405,10 @@ def tuned_ridge_curves(ratio, sweep: dict, tuned: dict, *, figsize=(7, 4)):
     """
     import matplotlib.pyplot as plt
 
-    (test_mse,) = _sweep_arrays(sweep, ("test_mse",))
-    (tuned_mse,) = _sweep_arrays(tuned, ("test_mse",))
+    ratio = _positive_curve(ratio, "ratio (N/n)")
+    (test_mse,) = _sweep_arrays(sweep, ("test_mse",), n=ratio.size)
+    (tuned_mse,) = _sweep_arrays(tuned, ("test_mse",), "tuned", n=ratio.size, ndim=2)
+    figsize = _figsize(figsize)
     fig, ax = plt.subplots(figsize=figsize)
     band(ax, ratio, test_mse[:, :, 0, 0], "λ = 0 (minimum norm)", "C3")
     band(ax, ratio, tuned_mse, "λ tuned per width on validation digits", "C2")
@@ -1649,15 +2427,26 @@ def network_width_curves(rows, n_train: int, *, figsize=(7, 3.8)):
     """
     import matplotlib.pyplot as plt
 
-    rows = list(rows)
-    if not rows or any(not {"parameters", "train_err", "test_err"} <= set(r) for r in rows):
-        raise TypeError("rows must be the non-empty list of dicts that train_width_sweep returns.")
-    if isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < 1:
-        raise ValueError(f"n_train must be a positive integer, got {n_train!r}.")
-    params = np.array([r["parameters"] for r in rows]) / n_train
+    what = "the non-empty list of dicts that train_width_sweep returns"
+    if isinstance(rows, (str, bytes, dict)) or not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be {what}, got {describe(rows)}.")
+    if not rows:
+        raise ValueError(f"rows is empty; it must be {what}.")
+    if any(not isinstance(r, dict) or not {"parameters", "train_err", "test_err"} <= set(r) for r in rows):
+        raise TypeError(f"rows must be {what}.")
+    n_train = positive_int(n_train, "n_train")
+    figsize = _figsize(figsize)
+    params = np.array([positive_int(r["parameters"], f"rows[{i}]['parameters']") for i, r in enumerate(rows)]) / n_train
+    errors = {
+        key: 100
+        * np.array(
+            [fraction(r[key], f"rows[{i}][{key!r}] (an error as a fraction)", zero=True) for i, r in enumerate(rows)]
+        )
+        for key in ("train_err", "test_err")
+    }
     fig, ax = plt.subplots(figsize=figsize)
-    ax.plot(params, [100 * r["train_err"] for r in rows], "o-", label="training error (on noisy labels)")
-    ax.plot(params, [100 * r["test_err"] for r in rows], "s-", label="test error (clean labels)")
+    ax.plot(params, errors["train_err"], "o-", label="training error (on noisy labels)")
+    ax.plot(params, errors["test_err"], "s-", label="test error (clean labels)")
     ax.set(xscale="log", xlabel="parameters / training examples", ylabel="error (%)")
     ax.set_title("TinyConvNet of growing width")
     ax.legend()

@@ -32,11 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .cs import measurement_matrix
+from . import validate
+from .config import get_device
+from .cs import ENSEMBLES, measurement_matrix
 from .data import ImageData
 from .models import MLP, ReportCNN, count_macs, count_parameters
-from .svd import energy, positive_int
-from .train import CVResult, cross_validate, evaluate, fit
+from .svd import energy
+from .train import CVResult, FitConfig, cross_validate, evaluate, fit
 
 __all__ = [
     "Projection",
@@ -54,30 +56,71 @@ __all__ = [
 ]
 
 
-def _check_dims(m, d) -> tuple[int, int]:
-    d = positive_int(d, "the input dimension D")
-    m = positive_int(m, "the projected dimension M")
+#: The most entries a random projection matrix may have (float64 while drawn: 4 GB).
+_MAX_ENTRIES = 500_000_000
+#: The number of classes of every network here (MLP and ReportCNN): labels run from 0 to 9.
+_NUM_CLASSES = 10
+
+
+def _check_dims(m, d, what: str = "the projected dimension M") -> tuple[int, int]:
+    d = validate.positive_int(d, "the input dimension D")
+    m = validate.positive_int(m, what)
     if m > d:
         raise ValueError(
-            f"M={m} is larger than the {d} pixels of an image: a projection is meant to reduce the "
+            f"{what}: M={m} is larger than the {d} pixels of an image: a projection is meant to reduce the "
             f"dimension; use M <= {d}."
         )
-    return int(m), int(d)
+    return m, d
 
 
 def _flat(x, what: str = "images") -> torch.Tensor:
+    """``x`` (ImageData, tensor or array, batch first) as an (N, D) real tensor; complex, empty and NaN refused."""
     if isinstance(x, ImageData):
         x = x.images
     if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
+        # keep the array's precision (PCA works in float64); complex and non-numeric arrays are refused
+        x = torch.from_numpy(np.ascontiguousarray(validate.array(x, what, dtype=None, empty=True)))
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{what} must be an ImageData, a tensor or an array, not {type(x).__name__}.")
+        raise TypeError(f"{what} must be an ImageData, a tensor or an array, not {validate.describe(x)}.")
     if x.dim() < 2:
         raise ValueError(f"{what} must have a leading batch dimension, got shape {tuple(x.shape)}.")
-    x = x.reshape(x.shape[0], -1)
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{what} contain NaN or infinite values.")
-    return x
+    x = validate.tensor(x, what, floating=False)
+    return x.reshape(x.shape[0], -1)
+
+
+def _seed(seed) -> int:
+    return validate.integer(seed, "seed", low=0, high=2**32 - 1)
+
+
+def _device(device) -> torch.device:
+    """``device`` resolved now, so that a bad name fails before any training starts."""
+    try:
+        return get_device(device)
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        raise type(err)(message if "device" in message else f"device: {message}") from None
+
+
+def _check_labels(y, what: str, n: int) -> torch.Tensor:
+    """``y`` as (N,) int64 class indices from 0 to 9, one per example."""
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"{what}: labels must be a tensor of class indices, got {validate.describe(y)}.")
+    if y.dim() != 1:
+        raise ValueError(f"{what}: labels must have shape (N,), got {tuple(y.shape)}.")
+    if y.dtype == torch.bool or y.is_complex():
+        raise TypeError(f"{what}: labels must be integer class indices, got dtype {y.dtype}.")
+    if y.is_floating_point():
+        if not bool((torch.isfinite(y) & (y == y.round())).all()):
+            raise ValueError(f"{what}: labels must be integer class indices, got non-integer floats.")
+        y = y.long()
+    if y.shape[0] != n:
+        raise ValueError(f"{what}: {n} feature vectors but {y.shape[0]} labels; they must match.")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= _NUM_CLASSES):
+        raise ValueError(
+            f"{what}: labels must be class indices from 0 to {_NUM_CLASSES - 1}, "
+            f"got values from {int(y.min())} to {int(y.max())}."
+        )
+    return y
 
 
 @dataclass
@@ -104,6 +147,22 @@ class Projection:
     kind: str
     seed: int | None = None
 
+    def __post_init__(self):
+        self.matrix = validate.tensor(self.matrix, "matrix R", ndim=2)
+        m, d = self.matrix.shape
+        if self.centre is not None:
+            self.centre = validate.tensor(self.centre, "centre", ndim=1)
+            if self.centre.shape[0] != d:
+                raise ValueError(f"centre must have D={d} entries (one per pixel), got {self.centre.shape[0]}.")
+        self.scale = validate.tensor(self.scale, "scale", ndim=1)
+        if self.scale.shape[0] != m or not bool((self.scale > 0).all()):
+            raise ValueError(
+                f"scale must hold M={m} positive numbers (one per feature), got {tuple(self.scale.shape)}."
+            )
+        self.kind = validate.choice(self.kind, "kind", ("random", "pca"))
+        if self.seed is not None:
+            self.seed = _seed(self.seed)
+
     @property
     def m(self) -> int:
         return int(self.matrix.shape[0])
@@ -114,10 +173,12 @@ class Projection:
 
     def __call__(self, images, batch_size: int = 8192) -> torch.Tensor:
         """Project images (N, C, H, W) or vectors (N, D) to an (N, M) float32 tensor."""
+        batch_size = validate.positive_int(batch_size, "batch_size")
         x = _flat(images)
         if x.shape[1] != self.d:
             raise ValueError(
-                f"this projection expects {self.d} pixels per image, got {x.shape[1]}; build it with D={x.shape[1]}."
+                f"this projection expects {self.d} pixels per image, but the images have {x.shape[1]}; "
+                f"build it with D={x.shape[1]}."
             )
         r = self.matrix.to(x.device)
         out = []
@@ -130,8 +191,7 @@ class Projection:
 
     def top(self, m: int) -> Projection:
         """The projection onto the first ``m`` of its directions (for PCA: the top ``m`` principal axes)."""
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= self.m:
-            raise ValueError(f"m must be an integer from 1 to {self.m}, got {m!r}.")
+        m = validate.integer(m, "m", low=1, high=self.m)
         return Projection(
             matrix=self.matrix[:m].clone(),
             centre=self.centre,
@@ -157,6 +217,13 @@ def random_projection(m: int, d: int, *, seed: int = 0, ensemble: str = "gaussia
         If M or D is not a positive integer, or M > D.
     """
     m, d = _check_dims(m, d)
+    if m * d > _MAX_ENTRIES:
+        raise ValueError(
+            f"an M x D = {m} x {d} projection has {m * d:,} entries, more than the {_MAX_ENTRIES:,} this "
+            "book's machines hold; check the projected dimension M and the input dimension D (the pixels of one image)."
+        )
+    seed = _seed(seed)
+    ensemble = validate.choice(ensemble, "ensemble", ENSEMBLES)
     r = torch.from_numpy(measurement_matrix(m, d, ensemble, seed)).float()
     scale = torch.full((m,), float(np.sqrt(d / m)))
     return Projection(matrix=r, centre=None, scale=scale, kind="random", seed=int(seed))
@@ -177,14 +244,17 @@ def pca_projection(train, m: int, *, whiten: bool = True) -> tuple[Projection, n
 
     Raises
     ------
+    TypeError
+        If ``train`` is complex (its imaginary part would be lost), not numbers, or ``whiten`` not a bool.
     ValueError
         If M exceeds D or the rank bound min(N − 1, D) of the centred data.
     """
+    whiten = validate.boolean(whiten, "whiten")
     x = _flat(train, "training data").double()
     n, d = x.shape
     m, d = _check_dims(m, d)
     if n < 2:
-        raise ValueError(f"PCA needs at least 2 training examples, got {n}.")
+        raise ValueError(f"PCA needs at least 2 training examples in the training data, got {n}.")
     if m > min(n - 1, d):
         raise ValueError(
             f"M={m} principal axes need at least M+1 training examples; got {n}, so use M <= {min(n - 1, d)}."
@@ -205,8 +275,10 @@ def pca_projection(train, m: int, *, whiten: bool = True) -> tuple[Projection, n
 
 def project(projection: Projection, data: ImageData) -> tuple[torch.Tensor, torch.Tensor]:
     """``(features, labels)`` of a dataset, ready for :func:`helpers.train.fit`."""
+    _check_projection(projection)
     if not isinstance(data, ImageData):
-        raise TypeError(f"data must be an ImageData from helpers.data.load, not {type(data).__name__}.")
+        raise TypeError(f"data must be an ImageData from helpers.data.load, not {validate.describe(data)}.")
+    _check_pixels(data, "data", projection.d, "the projection expects")
     return projection(data.images), data.labels
 
 
@@ -224,17 +296,25 @@ def _check_settings(settings, what: str) -> dict:
     if not isinstance(settings, dict):
         raise TypeError(
             f"{what} must be a dict of helpers.train.fit arguments (epochs, batch_size, lr, ...), "
-            f"not {type(settings).__name__}."
+            f"not {validate.describe(settings)}."
         )
     clash = [key for key in _RESERVED if key in settings]
     if clash:
         raise ValueError(f"{what} must not hold {clash}: pass seed and device as their own arguments; progress is off.")
+    odd = [key for key in settings if not isinstance(key, str)]
+    if odd:
+        raise TypeError(f"{what} must have the names of training settings as keys, got {odd}.")
+    try:
+        # every setting checked now (unknown names, bad values), not after minutes of training
+        FitConfig.build(**settings)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{what}: {err}") from None
     return settings
 
 
 def _check_model_settings(settings) -> tuple[dict, dict]:
     if not isinstance(settings, dict) or set(settings) != {"cnn", "mlp"}:
-        got = sorted(settings) if isinstance(settings, dict) else type(settings).__name__
+        got = sorted(map(str, settings)) if isinstance(settings, dict) else validate.describe(settings)
         raise ValueError(
             f"settings must be a dict {{'cnn': ..., 'mlp': ...}} of helpers.train.fit arguments per network, got {got}."
         )
@@ -243,19 +323,48 @@ def _check_model_settings(settings) -> tuple[dict, dict]:
 
 def _check_image_data(data, what: str) -> ImageData:
     if not isinstance(data, ImageData):
-        raise TypeError(f"{what} must be an ImageData from helpers.data.load, not {type(data).__name__}.")
+        raise TypeError(f"{what} must be an ImageData from helpers.data.load, not {validate.describe(data)}.")
+    if len(data) == 0:
+        raise ValueError(f"{what} is empty: it holds no images.")
+    validate.tensor(data.images, f"{what}.images")
+    _check_labels(data.labels, what, len(data))
     return data
+
+
+def _check_projection(projection) -> Projection:
+    if not isinstance(projection, Projection):
+        raise TypeError(
+            f"projection must be a Projection (random_projection, pca_projection), not {validate.describe(projection)}."
+        )
+    return projection
+
+
+def _check_pixels(data: ImageData, what: str, d: int, source: str) -> None:
+    have = data.images[0].numel()
+    if have != d:
+        raise ValueError(f"{what} has {have} pixels per image but {source} {d}; use images of the same size.")
+
+
+def _check_cnn_images(data: ImageData, what: str) -> None:
+    """The report's CNN takes square 28 x 28 or 32 x 32 images: say so before it is built."""
+    h, w = data.images.shape[-2:]
+    if h != w or h not in (28, 32):
+        raise ValueError(
+            f"{what} has {h} x {w} images, but the report's CNN takes 28 x 28 (MNIST, Fashion-MNIST) "
+            "or 32 x 32 (CIFAR-10) images."
+        )
 
 
 def _features(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
     if not (isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
-        raise TypeError(f"{what} must be a tuple (features, labels) of tensors, not {type(data).__name__}.")
+        raise TypeError(f"{what} must be a tuple (features, labels) of tensors, not {validate.describe(data)}.")
     x, y = data
     if x.dim() != 2:
         raise ValueError(f"{what}: the features must be an (N, M) matrix, got shape {tuple(x.shape)}.")
     if x.shape[0] != y.shape[0] or x.shape[0] == 0:
         raise ValueError(f"{what}: {x.shape[0]} feature vectors but {y.shape[0]} labels; they must match.")
-    return x, y
+    x = validate.tensor(x, f"{what} features")
+    return x, _check_labels(y, what, x.shape[0])
 
 
 def mlp_accuracy(train, test, *, settings: dict, seed: int = 0, device="auto") -> float:
@@ -292,6 +401,8 @@ def mlp_accuracy(train, test, *, settings: dict, seed: int = 0, device="auto") -
     tx, ty = _features(test, "test")
     if tx.shape[1] != x.shape[1]:
         raise ValueError(f"train has {x.shape[1]} features per example but test has {tx.shape[1]}; project both alike.")
+    seed = _seed(seed)
+    device = _device(device)
     torch.manual_seed(seed)
     net = MLP(x.shape[1])
     fit(net, (x, y), None, device=device, progress=False, seed=seed, **settings)
@@ -387,13 +498,17 @@ def compare_models(
         number of pixels, or the settings are not dicts of fit arguments.
     """
     train = _check_image_data(train, "train")
-    if not isinstance(projection, Projection):
-        raise TypeError(f"projection must be a Projection (random_projection, pca_projection), not {projection!r}.")
+    _check_projection(projection)
     channels, size = train.images.shape[1], train.images.shape[-1]
     d = train.images[0].numel()
     if projection.d != d:
         raise ValueError(f"the projection expects {projection.d} pixels but the images have {d}; build it with D={d}.")
+    _check_cnn_images(train, "train")
+    k = validate.integer(k, "k (the number of folds)", low=2)
     cnn_settings, mlp_settings = _check_model_settings(settings)
+    seed = _seed(seed)
+    device = _device(device)
+    progress = validate.boolean(progress, "progress")
     models = {
         "cnn": (lambda: ReportCNN(channels, size), train.images, cnn_settings),
         "mlp": (lambda: MLP(projection.m), projection(train.images), mlp_settings),
@@ -456,12 +571,22 @@ def sweep_dimensions(train, test, m_values, *, settings: dict, seed: int = 0, de
     """
     train = _check_image_data(train, "train")
     test = _check_image_data(test, "test")
+    d = train.images[0].numel()
+    _check_pixels(test, "test", d, "train has")
+    if isinstance(m_values, (str, bytes)) or not hasattr(m_values, "__iter__"):
+        raise TypeError(f"m_values must be a list of projected dimensions M, got {validate.describe(m_values)}.")
     m_values = list(m_values)
     if not m_values:
         raise ValueError("m_values is empty; give the projected dimensions M to sweep, e.g. [16, 64, 256].")
-    d = train.images[0].numel()
-    for mm in m_values:
-        _check_dims(mm, d)
+    m_values = [_check_dims(mm, d, f"m_values[{i}] (a projected dimension M)")[0] for i, mm in enumerate(m_values)]
+    if max(m_values) > len(train) - 1:
+        raise ValueError(
+            f"m_values holds M={max(m_values)}, but {len(train)} training images have at most "
+            f"{len(train) - 1} principal axes; use M <= {len(train) - 1} or more training images."
+        )
+    settings = _check_settings(settings, "settings")
+    seed = _seed(seed)
+    device = _device(device)
     # one SVD of the training images gives the principal axes for every M
     pca_all, explained = pca_projection(train, max(m_values), whiten=False)
     accuracy = {"random": [], "pca": []}
@@ -495,11 +620,17 @@ def epochs_for(settings: dict, n: int, min_steps: int) -> int:
         If ``n`` or ``min_steps`` is not a positive integer, or ``settings``
         lacks ``epochs`` or ``batch_size``.
     """
-    n, min_steps = positive_int(n, "n"), positive_int(min_steps, "min_steps")
+    n, min_steps = validate.positive_int(n, "n"), validate.positive_int(min_steps, "min_steps")
+    if not isinstance(settings, dict):
+        raise TypeError(
+            f"settings must be a dict of fit settings with epochs and batch_size, not {validate.describe(settings)}."
+        )
     missing = [key for key in ("epochs", "batch_size") if key not in settings]
     if missing:
         raise ValueError(f"settings lacks {missing}; give the fit settings with epochs and batch_size.")
-    return max(settings["epochs"], int(np.ceil(min_steps * settings["batch_size"] / n)))
+    epochs = validate.positive_int(settings["epochs"], "settings['epochs']")
+    batch_size = validate.positive_int(settings["batch_size"], "settings['batch_size']")
+    return max(epochs, int(np.ceil(min_steps * batch_size / n)))
 
 
 def sweep_training_size(
@@ -544,14 +675,37 @@ def sweep_training_size(
         If a subset or ``test`` is not an ImageData, ``subsets`` is empty, or
         the settings are not dicts of fit arguments.
     """
+    if isinstance(subsets, ImageData):
+        raise TypeError("subsets must be a list of ImageData (the training sets); wrap a single one as [subset].")
+    if isinstance(subsets, (str, bytes)) or not hasattr(subsets, "__iter__"):
+        raise TypeError(f"subsets must be a list of ImageData (the training sets), got {validate.describe(subsets)}.")
     subsets = list(subsets)
     if not subsets:
         raise ValueError("subsets is empty; give at least one training set.")
     test = _check_image_data(test, "test")
-    cnn_settings, mlp_settings = _check_model_settings(settings)
-    accuracy = {"cnn": [], "mlp": []}
+    _check_projection(projection)
+    _check_pixels(test, "test", projection.d, "the projection expects")
+    _check_cnn_images(test, "test")
     for i, sub in enumerate(subsets):
-        sub = _check_image_data(sub, f"subsets[{i}]")
+        _check_image_data(sub, f"subsets[{i}]")
+        _check_pixels(sub, f"subsets[{i}]", projection.d, "the projection expects")
+        if sub.images.shape[1:] != test.images.shape[1:]:
+            raise ValueError(
+                f"subsets[{i}] has images of shape {tuple(sub.images.shape[1:])} but test has "
+                f"{tuple(test.images.shape[1:])}; the CNN needs the same shape."
+            )
+    cnn_settings, mlp_settings = _check_model_settings(settings)
+    min_steps = validate.positive_int(min_steps, "min_steps")
+    for key, fit_settings in (("cnn", cnn_settings), ("mlp", mlp_settings)):
+        missing = [name for name in ("epochs", "batch_size") if name not in fit_settings]
+        if missing:
+            raise ValueError(
+                f"settings[{key!r}] lacks {missing}: the sweep needs the epochs (a minimum) and the batch size."
+            )
+    seed = _seed(seed)
+    device = _device(device)
+    accuracy = {"cnn": [], "mlp": []}
+    for sub in subsets:
         n = len(sub)
         torch.manual_seed(seed)
         cnn = ReportCNN(sub.images.shape[1], sub.images.shape[-1])
@@ -591,9 +745,12 @@ def squared_distance_ratios(projection: Projection, points) -> np.ndarray:
     """
     from scipy.spatial.distance import pdist
 
+    _check_projection(projection)
     if projection.kind != "random":
         raise ValueError(f"the ratios are defined for a random projection, got a {projection.kind} one.")
     x = _flat(points, "points")
+    if x.shape[1] != projection.d:
+        raise ValueError(f"points have {x.shape[1]} values each but the projection expects D={projection.d}.")
     if x.shape[0] < 2:
         raise ValueError(f"need at least two points to form a pair, got {x.shape[0]}.")
     before = pdist(x.double().numpy(), "sqeuclidean")

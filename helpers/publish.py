@@ -13,6 +13,11 @@ Introduced with the launch buttons; used by every chapter.
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
+from .validate import boolean, describe
+
 __all__ = ["glue", "glued"]
 
 _MYST_GLUE = None
@@ -56,7 +61,9 @@ def glue(name, variable, display=True):
         (rendered from this glued output in the HTML book, evaluated by
         :func:`glued` in JupyterLab).
     variable : object
-        The value; convert NumPy and torch scalars to Python numbers first.
+        The value. A NumPy scalar (``np.float64(0.5)``) or a one-number tensor
+        or array is glued as the Python number it holds, so the prose shows
+        ``0.5`` rather than ``np.float64(0.5)``.
     display : bool
         As in ``myst_nb.glue``: whether the cell's output shows the value in
         the book. Without ``myst_nb`` the value is always shown, because the
@@ -69,16 +76,36 @@ def glue(name, variable, display=True):
     Raises
     ------
     TypeError
-        If ``name`` is not a string.
+        If ``name`` is not a string or ``display`` not True/False.
+    ValueError
+        If ``name`` is empty.
     """
     if not isinstance(name, str):
         raise TypeError(f'glue: the name must be a string, got {type(name).__name__}; write glue("name", value)')
+    if not name.strip():
+        raise ValueError(f'glue: the name must not be empty, got {name!r}; write glue("name", value)')
+    display = boolean(display, "glue: display")
+    variable = _python_scalar(variable)
     _GLUED[name] = variable
     myst_glue = _myst_glue()
     if myst_glue:
         myst_glue(name, variable, display=display)
     else:
         _fallback_glue(name, variable, display=display)
+
+
+def _python_scalar(value):
+    """A NumPy scalar, or a tensor/array holding one number, as the Python number it holds; anything else as is.
+
+    ``myst_nb`` glues a value's text form, and ``np.float64(0.5)`` reads
+    ``np.float64(0.5)`` (NumPy 2), ``torch.tensor(0.5)`` ``tensor(0.5000)``:
+    the prose would show that text, and a format such as ``:.2f`` would fail.
+    """
+    if isinstance(value, (np.generic, np.ndarray)) and value.ndim == 0 and value.dtype.kind in "biufc":
+        return value.item()
+    if isinstance(value, torch.Tensor) and value.dim() == 0:
+        return value.item()
+    return value
 
 
 class _Text(str):
@@ -141,12 +168,17 @@ def glued(key: str):
     ------
     TypeError
         If ``key`` is not a string.
+    ValueError
+        If ``key`` is empty, or its format spec does not apply to the value
+        (``"name:.2f"`` on a string, an unknown format).
     KeyError
         If nothing was glued under the name in this kernel yet (run the cells
         above first).
     """
     if not isinstance(key, str):
         raise TypeError(f'glued: the key must be a string such as "acc:.2f", got {type(key).__name__}.')
+    if not key.strip():
+        raise ValueError('glued: the key is empty; write glued("name") or glued("name:.2f").')
     parts = key.rsplit(":", 1)
     name, fmt_spec = (parts[0], parts[1]) if len(parts) == 2 else (key, "s")
     if name not in _GLUED:
@@ -160,4 +192,11 @@ def glued(key: str):
     data = format_display_data(value)[0]
     if len(parts) == 1 and "text/markdown" in data:
         return value
-    return _Text(_format_plain_text(data["text/plain"], fmt_spec))
+    try:
+        text = _format_plain_text(data["text/plain"], fmt_spec)
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"glued({key!r}): the format {fmt_spec!r} does not apply to the value glued under {name!r}, "
+            f"{describe(value)} ({err}); use a format for its type, e.g. ':.2f' for a number, or none."
+        ) from None
+    return _Text(text)

@@ -4,31 +4,100 @@ Used by the cells tagged ``self-check`` in the chapters and kept in the
 student handouts (``tools/handouts.py``). Each check recomputes what it needs
 here, out of the student's sight, and either prints a confirmation or raises
 an ``AssertionError`` with a hint that does not give the answer away.
+
+A missing or malformed answer (``None``, a string, ``True``, an array where
+one number is meant) is "not yet": an ``AssertionError`` saying what
+``answer`` should be. A mistake in the cell itself (an unknown exercise label,
+context the check does not take, a context value of the wrong kind) raises a
+``ValueError``/``TypeError`` naming it.
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import os
+
 import numpy as np
+
+from . import validate
 
 __all__ = ["check", "CHECKS"]
 
 
+def _what(answer) -> str:
+    """What the reader's ``answer`` is, in the words of a hint: its type, and its value or shape."""
+    kind = type(answer).__name__
+    shape = getattr(answer, "shape", None)
+    if shape is not None and not isinstance(answer, (np.generic,)):
+        return f"{kind} of shape {tuple(shape)}"
+    text = repr(answer)
+    return f"{kind} ({text if len(text) <= 40 else text[:37] + '...'})"
+
+
 def _number(answer, label):
+    """The reader's ``answer`` as a finite float; anything else is "not yet" (an AssertionError with a hint)."""
     if answer is None:
         raise AssertionError(f"{label}: no answer yet. Set `answer` in the cell above, then run this cell again.")
+    if hasattr(answer, "detach") and hasattr(answer, "cpu"):  # a torch tensor, possibly on the GPU
+        answer = answer.detach().cpu()
+    # strings, booleans and complex numbers are not read as numbers ("15" would pass float(), True would be 1)
+    refused = isinstance(answer, (str, bytes, bool, np.bool_, complex, np.complexfloating, dict, set))
     try:
-        value = float(np.asarray(answer, dtype=float).reshape(()))
-    except (TypeError, ValueError):
-        raise AssertionError(f"{label}: `answer` should be a single number, got {type(answer).__name__}.") from None
+        arr = np.asarray(answer)
+        if refused or arr.dtype.kind not in "iuf" or arr.size != 1:
+            raise TypeError
+        value = float(arr.reshape(()))
+    except (TypeError, ValueError, RuntimeError):
+        raise AssertionError(f"{label}: `answer` should be a single number, got {_what(answer)}.") from None
     if not np.isfinite(value):
         raise AssertionError(f"{label}: `answer` is {value}; it should be a finite number.")
     return value
 
 
+# --- the context a check is given (data, models, labels): wrong values are the notebook's, not the reader's answer,
+# so they raise TypeError/ValueError naming the argument, as every helper does
+
+
+def _has(obj, attr: str, name: str, what: str):
+    if not hasattr(obj, attr):
+        raise TypeError(f"{name} must be {what}, got {validate.describe(obj)}.")
+    return getattr(obj, attr)
+
+
+def _report_cnn(model):
+    from .models import ReportCNN
+
+    if not isinstance(model, ReportCNN):
+        raise TypeError(f"model must be the report CNN (helpers.models.ReportCNN), got {validate.describe(model)}.")
+    return model
+
+
+def _conv(model, layer: str, what: str):
+    import torch
+
+    if not isinstance(model, torch.nn.Module) or not isinstance(getattr(model, layer, None), torch.nn.Conv2d):
+        raise TypeError(f"model must be {what} (a network with a Conv2d {layer}), got {validate.describe(model)}.")
+    return getattr(model, layer)
+
+
+def _class_labels(labels, name: str, n: int | None = None) -> np.ndarray:
+    y = validate.array(labels, name, ndim=1, dtype=None)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer class indices, got dtype {y.dtype}.")
+    if y.min() < 0 or y.max() > 9:
+        raise ValueError(f"{name} must be digits 0 to 9, got values from {y.min()} to {y.max()}.")
+    if n is not None and len(y) != n:
+        raise ValueError(f"{name} has {len(y)} entries but {n} were expected (one per example).")
+    return y
+
+
 def _gray_mean(answer, data=None):
     if data is None:
         raise TypeError("pass data=<the grayscale ImageData> to this check.")
-    ok = abs(_number(answer, "datasets-ex-gray") - float(data.images.mean())) < 2e-3
+    images = _has(data, "images", "data", "the grayscale ImageData")
+    images = validate.tensor(images, "data.images")
+    ok = abs(_number(answer, "datasets-ex-gray") - float(images.mean())) < 2e-3
     return (
         ok,
         "grayscale conversion is a fixed weighted sum of R, G and B; average the channel means with those weights.",
@@ -40,8 +109,13 @@ def _subset_overlap(answer, labels=None):
 
     if labels is None:
         raise TypeError("pass labels=<the Fashion-MNIST training labels> to this check.")
+    labels = _class_labels(labels, "labels")
+    if len(labels) < 500:
+        raise ValueError(
+            f"labels must be the Fashion-MNIST training labels (the subsets hold 500 of them), got only {len(labels)}."
+        )
     value = _number(answer, "datasets-ex-subset")
-    a, b = (set(stratified_indices(np.asarray(labels), 500, seed=s).tolist()) for s in (1, 2))
+    a, b = (set(stratified_indices(labels, 500, seed=s).tolist()) for s in (1, 2))
     return value == len(a & b), "intersect the two index sets from helpers.data.stratified_indices (seeds 1 and 2)."
 
 
@@ -67,13 +141,22 @@ def _eig_match(answer):
 def _confused_pair(answer, true=None, pred=None):
     if true is None or pred is None:
         raise TypeError("pass true=<test labels> and pred=<predictions> to this check.")
+    true = _class_labels(true, "true")
+    pred = _class_labels(pred, "pred", len(true))
     if answer is None:
         raise AssertionError("train-ex-confusion: no answer yet. Set `answer` to a pair of digits, e.g. (4, 9).")
     try:
-        pair = tuple(sorted(int(v) for v in answer))
-    except (TypeError, ValueError):
-        raise AssertionError("train-ex-confusion: `answer` should be a pair of digits, e.g. (4, 9).") from None
-    true, pred = np.asarray(true), np.asarray(pred)
+        if isinstance(answer, (str, bytes, dict, set)):
+            raise TypeError
+        digits = list(answer)
+        # whole numbers only: int(4.7) would quietly read as 4
+        if any(isinstance(v, (bool, np.bool_)) or not float(v).is_integer() for v in digits):
+            raise ValueError
+        pair = tuple(sorted(int(v) for v in digits))
+    except (TypeError, ValueError, OverflowError):
+        raise AssertionError(
+            f"train-ex-confusion: `answer` should be a pair of digits, e.g. (4, 9); got {_what(answer)}."
+        ) from None
     cm = np.zeros((10, 10), dtype=int)
     np.add.at(cm, (true, pred), 1)
     np.fill_diagonal(cm, 0)
@@ -95,6 +178,8 @@ def _tiny(label, hint):
 def _test_norm_mean(answer, root=None):
     from .data import load
 
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be the data root (a path, or None), got {validate.describe(root)}.")
     value = _number(answer, "datasets-ex-normalise")
     expected = float(load("mnist", "test", root=root, normalize=True).images.mean())
     return abs(value - expected) < 1e-6, (
@@ -108,8 +193,11 @@ def _jl_worst(answer, points=None):
 
     if points is None:
         raise TypeError("pass points=<the (n, 784) array X of the section> to this check.")
+    points = validate.array(points, "points", ndim=2)
+    if len(points) < 2:
+        raise ValueError(f"points must hold at least two points (rows), got {len(points)}.")
     value = _number(answer, "cs-ex-jl")
-    expected = float(np.abs(pairwise_distortion(np.asarray(points), 100, seed=0) ** 2 - 1).max())
+    expected = float(np.abs(pairwise_distortion(points, 100, seed=0) ** 2 - 1).max())
     return abs(value - expected) < 1e-9, (
         "square the ratios cs.pairwise_distortion(X, 100, seed=0) returns, "
         "subtract 1 and take the largest absolute value."
@@ -139,6 +227,9 @@ def _phase_transition(answer):
 def _coherence(answer, shape=None):
     if shape is None:
         raise TypeError("pass shape=<the image's shape> to this check.")
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)) or not shape:
+        raise TypeError(f"shape must be the image's shape, a tuple such as (64, 64), got {validate.describe(shape)}.")
+    shape = tuple(validate.positive_int(v, "each entry of shape") for v in shape)
     value = _number(answer, "cs-ex-coherence")
     return abs(value - float(np.sqrt(np.prod(shape)))) < 1e-6, (
         "build Φ from rows of the DCT matrix D (c = D x): row r is cs.idct2 of the r-th unit image, not "
@@ -168,8 +259,11 @@ def _invisible_images(answer, model=None):
 
     if model is None:
         raise TypeError("pass model=<the TinyConvNet> to this check.")
+    conv = _conv(model, "conv1", "the TinyConvNet")
+    if conv.in_channels != 1:
+        raise ValueError(f"model must be the TinyConvNet of MNIST (1 input channel), got {conv.in_channels} channels.")
     value = _number(answer, "convsvd-ex-null")
-    w = model.conv1.weight.detach().double().cpu()
+    w = conv.weight.detach().double().cpu()
     eye = torch.eye(28 * 28, dtype=torch.float64).reshape(-1, w.shape[1], 28, 28)
     a = torch.nn.functional.conv2d(eye, w).reshape(28 * 28, -1).T
     expected = float(torch.linalg.svdvals(a)[-1])
@@ -184,8 +278,18 @@ def _blank_fires(answer, model=None, data=None):
 
     if model is None or data is None:
         raise TypeError("pass model=<the TinyConvNet> and data=<the normalised MNIST split> to this check.")
+    conv = _conv(model, "conv1", "the TinyConvNet")
+    if conv.in_channels != 1 or tuple(conv.kernel_size) != (3, 3):
+        raise ValueError("model must be the TinyConvNet of MNIST (conv1: 1 input channel, 3 x 3 kernels).")
+    mean = _has(data, "mean", "data", "the normalised MNIST split (an ImageData with mean and std)")
+    std = _has(data, "std", "data", "the normalised MNIST split (an ImageData with mean and std)")
+    try:
+        mean = validate.real(mean[0], "data.mean[0]")
+        std = validate.real(std[0], "data.std[0]", low=0.0, low_open=True)
+    except (TypeError, IndexError, KeyError):
+        raise TypeError(f"data.mean and data.std must be sequences of numbers, got {mean!r} and {std!r}.") from None
     value = _number(answer, "convsvd-ex-bias")
-    blank = torch.full((1, 1, 3, 3), (0.0 - data.mean[0]) / data.std[0])
+    blank = torch.full((1, 1, 3, 3), (0.0 - mean) / std)
     with torch.no_grad():
         expected = int((model.conv1.cpu()(blank) > 0).sum())
     return value == expected, (
@@ -205,6 +309,7 @@ def _energy_rank(answer, model=None):
 
     if model is None:
         raise TypeError("pass model=<the report CNN> to this check.")
+    _report_cnn(model)
     return _number(answer, "lr-ex-energy") == ranks_for_energy(model, 0.9)["conv2"], (
         "the smallest k whose σ₁² + … + σ_k² reaches 90% of ‖W‖_F² for conv2's 64 x 288 matrix."
     )
@@ -215,12 +320,21 @@ def _pca_beats_random(answer, images=None, projection=None):
 
     if images is None or projection is None:
         raise TypeError("pass images=<the 2,000 training images> and projection=<the random projection> to this check.")
+    images = validate.tensor(images, "images")
+    if images.dim() < 2 or len(images) < 2:
+        raise ValueError(f"images must be a batch of at least two images, got shape {tuple(images.shape)}.")
+    matrix = _has(projection, "matrix", "projection", "the random projection (helpers.projections.random_projection)")
+    matrix = validate.tensor(matrix, "projection.matrix", ndim=2)
+    if matrix.shape[1] != images[0].numel():
+        raise ValueError(
+            f"projection expects {matrix.shape[1]} pixels per image but the images have {images[0].numel()}."
+        )
     value = _number(answer, "rp-ex-pca-random")
     x = images.flatten(1).double()
     x = x - x.mean(0)
-    q, _ = torch.linalg.qr(projection.matrix.double().T)
+    q, _ = torch.linalg.qr(matrix.double().T)
     _, _, vt = torch.linalg.svd(x, full_matrices=False)
-    m = projection.matrix.shape[0]
+    m = matrix.shape[0]
     err = lambda b: float(((x - x @ b @ b.T) ** 2).sum())
     expected = err(q) / err(vt[:m].T)
     return value >= 1 and abs(value / expected - 1) < 1e-6, (
@@ -240,6 +354,9 @@ def _data_aware(answer, model=None, images=None, data=None):
             "pass model=<the report CNN>, images=<the 1,000 training images> and data=<the selection "
             "half> to this check."
         )
+    _report_cnn(model)
+    images = validate.image_batch(images, "images", channels=model.conv1.in_channels)
+    validate.tensor(images, "images")
     value = _number(answer, "lr-ex-data")
     conv = model.conv2
     with torch.no_grad():
@@ -272,10 +389,12 @@ def _norm_bound(answer, features=None, labels=None):
 
     if features is None or labels is None:
         raise TypeError("pass features=<the centred training images X> and labels=<their labels> to this check.")
+    features = validate.array(features, "features", ndim=2)
+    labels = _class_labels(labels, "labels", len(features))
     value = _number(answer, "dd-ex-sigma")
-    f, _ = random_relu_features(np.asarray(features), len(features), seed=0)
+    f, _ = random_relu_features(features, len(features), seed=0)
     fit = SVDFit(f)
-    y = one_hot(np.asarray(labels))[:, 0]
+    y = one_hot(labels)[:, 0]
     expected = np.linalg.norm(fit.coefficients(y)) / (abs(fit.u[:, -1] @ y) / fit.s[-1])
     return value >= 1 - 1e-9 and abs(value / expected - 1) < 1e-6, (
         "features with N = n and seed 0, y = the one-hot column of digit 0; divide ‖β‖ of the minimum-norm fit "
@@ -332,10 +451,38 @@ CHECKS = {
 }
 
 
+class _UnknownExercise(ValueError, KeyError):
+    """An unknown exercise label: a ValueError by the book's standard, and a KeyError as it always was."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
 def check(label: str, answer, **context) -> bool:
-    """Check ``answer`` to exercise ``label``; prints ✓ or raises AssertionError with a hint."""
+    """Check ``answer`` to exercise ``label``; prints ✓ or raises AssertionError with a hint.
+
+    A missing or malformed ``answer`` (``None``, a string, an array where a
+    number is meant) is "not yet": an ``AssertionError`` that says what
+    ``answer`` should be. An unknown ``label`` (``ValueError``, naming the
+    closest labels) or context the check does not take or cannot use
+    (``TypeError``/``ValueError`` naming it) is a mistake in the cell, not in the
+    answer.
+    """
+    if not isinstance(label, str):
+        raise TypeError(
+            f"label must be the exercise's label, a string such as 'svd-ex-energy', got {validate.describe(label)}."
+        )
     if label not in CHECKS:
-        raise KeyError(f"no self-check for exercise {label!r}; known: {', '.join(CHECKS)}.")
+        close = difflib.get_close_matches(label, CHECKS, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise _UnknownExercise(f"no self-check for exercise {label!r} (label).{hint} Known: {', '.join(CHECKS)}.")
+    takes = [name for name in inspect.signature(CHECKS[label]).parameters if name != "answer"]
+    unknown = sorted(set(context) - set(takes))
+    if unknown:
+        wanted = f"only {', '.join(f'{name}=' for name in takes)}" if takes else "no context, only the answer"
+        raise TypeError(
+            f"check({label!r}) got unexpected context {', '.join(f'{k}=' for k in unknown)}; it takes {wanted}."
+        )
     ok, hint = CHECKS[label](answer, **context)
     if not ok:
         raise AssertionError(f"{label}: not right yet. Hint: {hint}")

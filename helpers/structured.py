@@ -14,6 +14,12 @@ Conventions
   The 2-D stencil is the same along each axis.
 * Deep-learning libraries compute *correlation*: ``torch.nn.functional.conv2d``
   with the stencil flipped in both axes gives our convolution.
+
+Every function checks what it is given with :mod:`helpers.validate`: a stencil
+of even size or larger than the signal or image, a shape that is not a pair of
+positive integers, NaN, or a function (``taylor_test``, ``adjoint_test``) whose
+output has the wrong shape raises a ``ValueError``/``TypeError`` naming the
+argument, never a silently wrong (broadcast) answer.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from . import validate
 from .svd import eckart_young_error
 
 __all__ = [
@@ -55,51 +62,64 @@ __all__ = [
 # ------------------------------------------------------------------ helpers
 
 
-def _vector(a, name: str) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return arr
+def _function(f, name: str, what: str) -> Callable:
+    if not callable(f):
+        raise TypeError(f"{name} must be a function {what}, got {validate.describe(f)}.")
+    return f
 
 
-def _stencil1d(theta, n: int | None = None) -> tuple[np.ndarray, int]:
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim != 1 or theta.size == 0:
-        raise ValueError(f"the stencil must be a non-empty 1-D array, got shape {theta.shape}.")
+def _shape(shape, name: str = "shape") -> tuple[int, int]:
+    """``shape`` as a pair of positive ints, e.g. a matrix's (rows, cols) or an image's (H, W)."""
+    if isinstance(shape, (str, bytes, dict)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{name} must be a pair (rows, cols) of positive integers, got {validate.describe(shape)}.")
+    items = tuple(shape)
+    if len(items) != 2:
+        raise ValueError(f"{name} must be a pair (rows, cols) of positive integers, got {validate.describe(shape)}.")
+    return tuple(validate.positive_int(s, f"each entry of {name}") for s in items)
+
+
+def _output(value, name: str) -> np.ndarray:
+    """What a reader's function returned, as a finite real array."""
+    return validate.array(value, f"the output of {name}")
+
+
+def _stencil1d(theta, n: int | None = None, name: str = "the stencil theta") -> tuple[np.ndarray, int]:
+    theta = validate.array(theta, name, ndim=1)
     if theta.size % 2 == 0:
         raise ValueError(
-            f"the stencil has even length {theta.size}; use an odd length 2k+1 so it has a centre "
+            f"{name} has even length {theta.size}; use an odd length 2k+1 so it has a centre "
             "(pad with a zero if needed)."
         )
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("the stencil contains NaN or infinite values.")
     if n is not None and theta.size > n:
-        raise ValueError(f"the stencil (length {theta.size}) is longer than the signal (length {n}).")
+        raise ValueError(f"{name} (length {theta.size}) is longer than the signal (length {n}).")
     return theta, theta.size // 2
 
 
-def _stencil2d(theta, shape: tuple | None = None) -> np.ndarray:
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim != 2 or theta.size == 0:
-        raise ValueError(f"a 2-D stencil must be a non-empty 2-D array, got shape {theta.shape}.")
-    if theta.shape[0] % 2 == 0 or theta.shape[1] % 2 == 0:
-        raise ValueError(f"the stencil has shape {theta.shape}; both sides must be odd (2k+1).")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("the stencil contains NaN or infinite values.")
-    if shape is not None and (theta.shape[0] > shape[0] or theta.shape[1] > shape[1]):
-        raise ValueError(f"the stencil {theta.shape} is larger than the image {tuple(shape)}.")
+def _stencil2d(theta, shape: tuple | None = None, name: str = "the stencil theta", ndim=2) -> np.ndarray:
+    """A 2-D stencil (``ndim=4``: a (C_out, C_in, kh, kw) bank of them) with odd sides that fits ``shape``."""
+    theta = validate.array(theta, name, ndim=ndim)
+    kh, kw = theta.shape[-2:]
+    if kh % 2 == 0 or kw % 2 == 0:
+        raise ValueError(f"{name} has {kh} x {kw} taps; both sides must be odd (2k+1) so it has a centre.")
+    if shape is not None and (kh > shape[0] or kw > shape[1]):
+        raise ValueError(
+            f"{name} ({kh} x {kw}) is larger than the image {tuple(shape)}; use a smaller stencil or a larger image."
+        )
     return theta
 
 
-def mat(v: np.ndarray, shape: tuple) -> np.ndarray:
-    """Column-major reshape of a vector to a matrix."""
+def mat(v, shape: tuple) -> np.ndarray:
+    """Column-major reshape of a vector to a matrix of ``shape`` (rows, cols)."""
+    v = validate.array(v, "v", ndim=1, finite=False, dtype=None)
+    shape = _shape(shape)
+    if v.size != shape[0] * shape[1]:
+        raise ValueError(f"v has {v.size} entries but a {shape[0]} x {shape[1]} matrix needs {shape[0] * shape[1]}.")
     return np.reshape(v, shape, order="F")
 
 
-def vec(a: np.ndarray) -> np.ndarray:
+def vec(a) -> np.ndarray:
     """Column-major flattening of a matrix."""
+    a = validate.array(a, "a", ndim=2, finite=False, dtype=None)
     return np.reshape(a, -1, order="F")
 
 
@@ -119,11 +139,25 @@ class ParametricModel:
     """
 
     def __init__(self, q, shape: tuple, nonnegative: bool = False, name: str = "model"):
-        self.q = sp.csr_matrix(q)
-        self.shape = tuple(shape)
-        if self.q.shape[0] != self.shape[0] * self.shape[1]:
-            raise ValueError(f"Q has {self.q.shape[0]} rows but K is {self.shape}; they must match.")
-        self.nonnegative = nonnegative
+        self.shape = _shape(shape)
+        if sp.issparse(q):
+            if q.dtype.kind not in "biuf":
+                raise TypeError(f"Q must hold real numbers, got a sparse matrix of dtype {q.dtype}.")
+            if q.ndim != 2:
+                raise ValueError(f"Q must be a 2-D (sparse) matrix, got shape {q.shape}.")
+            self.q = sp.csr_matrix(q, dtype=np.float64)
+            if not np.all(np.isfinite(self.q.data)):
+                raise ValueError("Q contains NaN or infinite values.")
+        else:
+            self.q = sp.csr_matrix(validate.array(q, "Q", ndim=2))
+        rows, cols = self.shape
+        if self.q.shape[0] != rows * cols:
+            raise ValueError(
+                f"Q has {self.q.shape[0]} rows but K is {rows} x {cols} = {rows * cols} entries; they must match."
+            )
+        self.nonnegative = validate.boolean(nonnegative, "nonnegative")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {validate.describe(name)}.")
         self.name = name
 
     @property
@@ -131,10 +165,10 @@ class ParametricModel:
         """Number of parameters."""
         return self.q.shape[1]
 
-    def _theta(self, theta, check_sign: bool) -> np.ndarray:
-        theta = _vector(theta, "θ")
+    def _theta(self, theta, name: str, check_sign: bool) -> np.ndarray:
+        theta = validate.array(theta, name, ndim=1)
         if theta.size != self.p:
-            raise ValueError(f"the {self.name} model has {self.p} parameters, got θ of length {theta.size}.")
+            raise ValueError(f"the {self.name} model has {self.p} parameters, got {name} of length {theta.size}.")
         if check_sign and self.nonnegative and np.any(theta < 0):
             raise ValueError(
                 f"the {self.name} model requires θ >= 0 (entry {int(np.argmin(theta))} is "
@@ -144,15 +178,15 @@ class ParametricModel:
 
     def K(self, theta) -> np.ndarray:
         """The matrix K(θ) = mat(Qθ)."""
-        return mat(self.q @ self._theta(theta, True), self.shape)
+        return mat(self.q @ self._theta(theta, "theta", True), self.shape)
 
     def jvp(self, v) -> np.ndarray:
         """J v = mat(Q v) (K is linear in θ, so J does not depend on θ; v may have any sign)."""
-        return mat(self.q @ self._theta(v, False), self.shape)
+        return mat(self.q @ self._theta(v, "direction v", False), self.shape)
 
     def vjp(self, w) -> np.ndarray:
         """Jᵀ w = Qᵀ vec(w) for a matrix w of K's shape."""
-        w = np.asarray(w, dtype=np.float64)
+        w = validate.array(w, "w", ndim=2)
         if w.shape != self.shape:
             raise ValueError(f"w must have K's shape {self.shape}, got {w.shape}.")
         return self.q.T @ vec(w)
@@ -202,10 +236,8 @@ def mmatrix_model(n: int) -> ParametricModel:
     return ParametricModel(q, (n, n), nonnegative=True, name="M-matrix")
 
 
-def _size(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the matrix size must be a positive integer, got {n!r}.")
-    return int(n)
+def _size(n, name: str = "the matrix size n") -> int:
+    return validate.positive_int(n, name)
 
 
 # ----------------------------------------------------------- derivative checks
@@ -226,17 +258,36 @@ def taylor_test(f: Callable, jvp: Callable, x, v, hs=None) -> dict:
     x, v : arrays of the same shape
     hs : sequence of float, optional (default 2^-2 ... 2^-17)
     """
-    x = np.asarray(x, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
+    _function(f, "f", "x -> array")
+    _function(jvp, "jvp", "(x, v) -> J(x) v")
+    x = validate.array(x, "x")
+    v = validate.array(v, "direction v")
     if x.shape != v.shape:
         raise ValueError(f"x {x.shape} and direction v {v.shape} must have the same shape.")
-    hs = np.asarray(2.0 ** -np.arange(2, 18) if hs is None else hs, dtype=np.float64)
-    if hs.ndim != 1 or hs.size < 3 or np.any(hs <= 0):
-        raise ValueError("hs must be at least three positive step sizes.")
-    fx = np.asarray(f(x))
-    jv = np.asarray(jvp(x, v))
-    e0 = np.array([np.linalg.norm(np.asarray(f(x + h * v)) - fx) for h in hs])
-    e1 = np.array([np.linalg.norm(np.asarray(f(x + h * v)) - fx - h * jv) for h in hs])
+    if not np.any(v):
+        raise ValueError("direction v is all zeros; the Taylor test needs a direction to step along.")
+    if hs is None:
+        hs = 2.0 ** -np.arange(2, 18)
+    else:
+        hs = validate.array(hs, "step sizes hs", ndim=1)
+        if hs.size < 3 or np.any(hs <= 0) or np.unique(hs).size < 3:
+            raise ValueError(f"step sizes hs must be at least three different positive numbers, got {hs.tolist()}.")
+    fx = _output(f(x), "f(x)")
+    jv = _output(jvp(x, v), "jvp(x, v)")
+    if jv.shape != fx.shape:
+        raise ValueError(
+            f"jvp(x, v) returned shape {jv.shape} but f(x) has shape {fx.shape}; J(x) v must have f's shape."
+        )
+
+    def step(h):
+        fh = validate.array(f(x + h * v), "the output of f(x + h v)", finite=False)
+        if fh.shape != fx.shape:
+            raise ValueError(f"f(x + h v) returned shape {fh.shape} but f(x) has shape {fx.shape}.")
+        return fh - fx
+
+    diffs = [step(h) for h in hs]
+    e0 = np.array([np.linalg.norm(d) for d in diffs])
+    e1 = np.array([np.linalg.norm(d - h * jv) for d, h in zip(diffs, hs)])
     floor = 1e3 * np.finfo(float).eps * max(np.linalg.norm(fx), 1.0)
 
     def slope(e):
@@ -249,9 +300,23 @@ def taylor_test(f: Callable, jvp: Callable, x, v, hs=None) -> dict:
 
 
 def adjoint_test(jvp: Callable, vjp: Callable, v, w) -> float:
-    """Relative mismatch |⟨Jv, w⟩ − ⟨v, Jᵀw⟩| / max(|⟨Jv, w⟩|, |⟨v, Jᵀw⟩|)."""
-    a = float(np.sum(np.asarray(jvp(v)) * np.asarray(w)))
-    b = float(np.sum(np.asarray(v) * np.asarray(vjp(w))))
+    """Relative mismatch |⟨Jv, w⟩ − ⟨v, Jᵀw⟩| / max(|⟨Jv, w⟩|, |⟨v, Jᵀw⟩|).
+
+    ``jvp(v)`` must return an array of ``w``'s shape and ``vjp(w)`` one of
+    ``v``'s shape (otherwise the inner products would broadcast into nonsense).
+    """
+    _function(jvp, "jvp", "v -> J v")
+    _function(vjp, "vjp", "w -> Jᵀ w")
+    v = validate.array(v, "v")
+    w = validate.array(w, "w")
+    jv = _output(jvp(v), "jvp(v)")
+    if jv.shape != w.shape:
+        raise ValueError(f"jvp(v) returned shape {jv.shape} but w has shape {w.shape}; they must match.")
+    jtw = _output(vjp(w), "vjp(w)")
+    if jtw.shape != v.shape:
+        raise ValueError(f"vjp(w) returned shape {jtw.shape} but v has shape {v.shape}; they must match.")
+    a = float(np.sum(jv * w))
+    b = float(np.sum(v * jtw))
     scale = max(abs(a), abs(b))
     return abs(a - b) / scale if scale > 0 else 0.0
 
@@ -265,10 +330,9 @@ def conv1d_matrix(theta, n: int, bc: str = "periodic") -> sp.csr_matrix:
     ``bc="zero"`` gives a Toeplitz (banded) matrix, ``bc="periodic"`` a
     circulant one (the band wraps around the corners).
     """
-    n = _size(n)
+    n = _size(n, "the signal length n")
     theta, k = _stencil1d(theta, n)
-    if bc not in ("zero", "periodic"):
-        raise ValueError(f"unknown boundary condition {bc!r}; use 'zero' or 'periodic'.")
+    bc = validate.choice(bc, "the boundary condition bc", ("zero", "periodic"))
     # z_i = Σ_j θ[k+j] y_{i-j}: entry (i, i-j) holds θ[k+j], i.e. diagonal offset -j.
     offsets = [-j for j in range(-k, k + 1)]
     values = [theta[k + j] for j in range(-k, k + 1)]
@@ -290,7 +354,7 @@ def circulant_first_column(theta, n: int) -> np.ndarray:
     Place the stencil at the start of a length-n vector and shift it left by k
     (the lecture's ``circshift`` hint): c[i] = θ[k+i], c[n−j] = θ[k−j].
     """
-    n = _size(n)
+    n = _size(n, "the signal length n")
     theta, k = _stencil1d(theta, n)
     c = np.zeros(n)
     c[: theta.size] = theta
@@ -302,12 +366,10 @@ def circulant_eigenvalues(theta, n: int) -> np.ndarray:
     return np.fft.fft(circulant_first_column(theta, n))
 
 
-def _signals(y, n_name: str = "y") -> np.ndarray:
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 0 or y.shape[-1] == 0:
-        raise ValueError(f"{n_name} must be an array whose last axis is the signal, got shape {y.shape}.")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{n_name} contains NaN or infinite values.")
+def _signals(y, name: str = "y") -> np.ndarray:
+    y = validate.array(y, name)
+    if y.ndim == 0:
+        raise ValueError(f"{name} must be an array whose last axis is the signal, got a single number.")
     return y
 
 
@@ -330,6 +392,8 @@ def conv1d_fft_transpose(theta, y) -> np.ndarray:
 
 def conv1d_jvp(y, v) -> np.ndarray:
     """Derivative of z(θ) = K(θ) y in direction v: K(v) y (z is linear in θ)."""
+    y = _signals(y)
+    v, _ = _stencil1d(v, y.shape[-1], "the direction v")
     return conv1d_fft(v, y)
 
 
@@ -343,7 +407,10 @@ def conv1d_vjp(y, w, p: int) -> np.ndarray:
     if y.shape != w.shape:
         raise ValueError(f"y {y.shape} and w {w.shape} must have the same shape.")
     n = y.shape[-1]
-    _, k = _stencil1d(np.zeros(p), n)
+    p = validate.positive_int(p, "the stencil length p")
+    if p % 2 == 0 or p > n:
+        raise ValueError(f"the stencil length p must be odd (2k+1) and at most the signal length {n}, got {p}.")
+    k = p // 2
     corr = np.real(np.fft.ifft(np.fft.fft(w, axis=-1) * np.conj(np.fft.fft(y, axis=-1)), axis=-1))
     corr = corr.reshape(-1, n).sum(0)
     return np.array([corr[j % n] for j in range(-k, k + 1)])
@@ -358,6 +425,7 @@ def bccb_first_column(theta, shape: tuple) -> np.ndarray:
     Its 2-D FFT gives the eigenvalues of the block-circulant-with-circulant-
     blocks (BCCB) matrix; as a vector (row-major) it is that matrix's first column.
     """
+    shape = _shape(shape, "the image shape")
     theta = _stencil2d(theta, shape)
     c = np.zeros(shape)
     c[: theta.shape[0], : theta.shape[1]] = theta
@@ -366,6 +434,7 @@ def bccb_first_column(theta, shape: tuple) -> np.ndarray:
 
 def bccb_matrix(theta, shape: tuple) -> sp.csr_matrix:
     """The (H·W) x (H·W) BCCB matrix of periodic 2-D convolution (images flattened row-major)."""
+    shape = _shape(shape, "the image shape")
     theta = _stencil2d(theta, shape)
     h, w = shape
     kh, kw = theta.shape[0] // 2, theta.shape[1] // 2
@@ -384,7 +453,7 @@ def bccb_matrix(theta, shape: tuple) -> sp.csr_matrix:
 
 def conv2d_fft(theta, y) -> np.ndarray:
     """Periodic 2-D convolution through ``fft2``/``ifft2``, over the last two axes of ``y``."""
-    y = np.asarray(y, dtype=np.float64)
+    y = validate.array(y, "y")
     if y.ndim < 2:
         raise ValueError(f"y must be an image (..., H, W), got shape {y.shape}.")
     lam = np.fft.fft2(bccb_first_column(theta, y.shape[-2:]))
@@ -400,17 +469,17 @@ def conv2d_torch_circular(theta, y) -> np.ndarray:
     import torch
     import torch.nn.functional as F
 
-    th = np.asarray(theta, dtype=np.float64)
+    yy = validate.array(y, "y", ndim=(2, 3))
+    th = _stencil2d(theta, yy.shape[-2:], ndim=(2, 4))
     single = th.ndim == 2
     if single:
         th = th[None, None]
-    yy = np.asarray(y, dtype=np.float64)
     if yy.ndim == 2:
         yy = yy[None]
-    if th.ndim != 4 or yy.ndim != 3:
-        raise ValueError(f"expected theta (C_out, C_in, kh, kw) and y (C_in, H, W); got {th.shape} and {yy.shape}.")
     if th.shape[1] != yy.shape[0]:
-        raise ValueError(f"the stencil expects {th.shape[1]} input channels but y has {yy.shape[0]}.")
+        raise ValueError(
+            f"channel mismatch: the stencil theta expects {th.shape[1]} input channels but y has {yy.shape[0]}."
+        )
     kh, kw = th.shape[2] // 2, th.shape[3] // 2
     x = torch.from_numpy(yy)[None]
     x = F.pad(x, (kw, kw, kh, kh), mode="circular")
@@ -420,9 +489,8 @@ def conv2d_torch_circular(theta, y) -> np.ndarray:
 
 def multichannel_matrix(theta, shape: tuple) -> sp.csr_matrix:
     """Block matrix of BCCB blocks for C_in -> C_out channels: block (o, i) convolves with theta[o, i]."""
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim != 4:
-        raise ValueError(f"theta must be (C_out, C_in, kh, kw), got shape {theta.shape}.")
+    shape = _shape(shape, "the image shape")
+    theta = _stencil2d(theta, shape, "the stencil bank theta", ndim=4)
     return sp.bmat(
         [[bccb_matrix(theta[o, i], shape) for i in range(theta.shape[1])] for o in range(theta.shape[0])], format="csr"
     )
@@ -430,13 +498,11 @@ def multichannel_matrix(theta, shape: tuple) -> sp.csr_matrix:
 
 def multichannel_conv_fft(theta, y) -> np.ndarray:
     """Multi-channel periodic convolution: out[o] = Σ_i theta[o, i] * y[i], by FFTs."""
-    theta = np.asarray(theta, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if theta.ndim != 4 or y.ndim != 3:
-        raise ValueError(f"expected theta (C_out, C_in, kh, kw) and y (C_in, H, W); got {theta.shape} and {y.shape}.")
+    y = validate.array(y, "y (C_in, H, W)", ndim=3)
+    theta = _stencil2d(theta, y.shape[1:], "the stencil bank theta", ndim=4)
     if theta.shape[1] != y.shape[0]:
         raise ValueError(
-            f"channel mismatch: the stencil expects {theta.shape[1]} input channels but y has "
+            f"channel mismatch: the stencil bank theta expects {theta.shape[1]} input channels but y has "
             f"{y.shape[0]}; transpose or select channels so they agree."
         )
     fy = np.fft.fft2(y)
@@ -469,10 +535,32 @@ def eigenvalue_mismatch(dense, predicted) -> float:
     order, so each one is matched to the nearest predicted value before the
     distances are compared.
     """
-    dense = np.asarray(dense).ravel()
-    predicted = np.asarray(predicted).ravel()
-    if dense.size == 0 or dense.size != predicted.size:
+    dense = _eigenvalues(dense, "dense")
+    predicted = _eigenvalues(predicted, "predicted")
+    if dense.size != predicted.size:
         raise ValueError(
-            f"give two equally long, non-empty lists of eigenvalues, got {dense.size} and {predicted.size}."
+            f"give two equally long lists of eigenvalues: dense has {dense.size}, predicted has {predicted.size}."
         )
     return float(np.max(np.min(np.abs(dense[:, None] - predicted[None, :]), axis=1)))
+
+
+def _eigenvalues(values, name: str) -> np.ndarray:
+    """Eigenvalues as a flat complex array: real or complex numbers, non-empty and finite."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be an array of (complex) eigenvalues, got {validate.describe(values)}.")
+    if hasattr(values, "detach"):  # a torch tensor
+        values = values.detach().cpu().numpy()
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{name} must be an array of (complex) eigenvalues, got {validate.describe(values)} ({err})."
+        ) from None
+    if arr.dtype.kind not in "iufc":
+        raise TypeError(f"{name} must be an array of (complex) eigenvalues, got an array of dtype {arr.dtype}.")
+    arr = arr.astype(np.complex128).ravel()
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; give at least one eigenvalue.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return arr

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import math
 import time
 import warnings
 from collections.abc import Callable
@@ -34,10 +33,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import validate
 from .cache import atomic_write, cache_key, cache_path, code_fingerprint
 from .config import get_device, seed_everything
 from .data import ImageData
-from .models import cpu_layout
+from .models import _run, cpu_layout
 
 __all__ = [
     "FitConfig",
@@ -57,18 +57,33 @@ OPTIMIZERS = ("adam", "sgd", "adamw")
 SCHEDULES = (None, "cosine")
 
 
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
+def _module(model, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
+    return model
 
 
-def _check_number(name: str, value, *, positive: bool) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-    if not ok or not math.isfinite(value) or value < 0 or (positive and value == 0):
-        kind = "a positive" if positive else "a non-negative"
-        raise ValueError(f"{name} must be {kind} number, got {value!r}.")
-    return float(value)
+def _maker(make_model) -> Callable[[], nn.Module]:
+    """``make_model`` checked to be callable; calling the result checks that it returns a model."""
+    if not callable(make_model) or isinstance(make_model, nn.Module):
+        raise TypeError(
+            f"make_model must be a function that returns a new model (e.g. lambda: TinyConvNet()), "
+            f"got {validate.describe(make_model)}."
+        )
+
+    def make() -> nn.Module:
+        model = make_model()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"make_model must return a torch.nn.Module, but it returned {validate.describe(model)}.")
+        return model
+
+    return make
+
+
+def _text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {validate.describe(value)}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -122,22 +137,27 @@ class FitConfig:
 
     def __post_init__(self):
         norm = {
-            "epochs": _check_positive_int("epochs", self.epochs),
-            "batch_size": _check_positive_int("batch_size", self.batch_size),
-            "lr": _check_number("lr", self.lr, positive=True),
-            "weight_decay": _check_number("weight_decay", self.weight_decay, positive=False),
-            "momentum": _check_number("momentum", self.momentum, positive=False),
+            "epochs": validate.positive_int(self.epochs, "epochs"),
+            "batch_size": validate.positive_int(self.batch_size, "batch_size"),
+            "lr": validate.real(self.lr, "lr (the learning rate)", low=0.0, low_open=True),
+            "weight_decay": validate.real(self.weight_decay, "weight_decay", low=0.0),
+            "momentum": validate.real(self.momentum, "momentum", low=0.0),
         }
-        optimizer = self.optimizer.lower() if isinstance(self.optimizer, str) else self.optimizer
+        if not isinstance(self.optimizer, str):
+            raise TypeError(
+                f"optimizer must be a string, one of {', '.join(OPTIMIZERS)}; got {validate.describe(self.optimizer)}."
+            )
+        optimizer = self.optimizer.lower()
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}.")
+        if self.schedule is not None and not isinstance(self.schedule, str):
+            raise TypeError(f"schedule must be None or 'cosine', got {validate.describe(self.schedule)}.")
         schedule = self.schedule.lower() if isinstance(self.schedule, str) else self.schedule
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; use None or 'cosine'.")
-        seed = self.seed
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-            raise ValueError(f"seed must be an integer between 0 and 2**32 - 1, got {seed!r}.")
-        norm.update(optimizer=optimizer, schedule=schedule, seed=int(seed))
+        norm.update(
+            optimizer=optimizer, schedule=schedule, seed=validate.integer(self.seed, "seed", low=0, high=2**32 - 1)
+        )
         for name, value in norm.items():
             object.__setattr__(self, name, value)
 
@@ -202,6 +222,8 @@ class History:
 
     @classmethod
     def from_dict(cls, d: dict) -> History:
+        if not isinstance(d, dict):
+            raise TypeError(f"d must be a dict of per-epoch lists (History.as_dict()), got {validate.describe(d)}.")
         return cls(**{k: list(d.get(k, [])) for k in cls.__dataclass_fields__})
 
 
@@ -216,6 +238,17 @@ class CVResult:
     scores: list
     histories: list
 
+    def __post_init__(self):
+        scores = validate.array(self.scores, "scores (the fold accuracies)", ndim=1)
+        if ((scores < 0) | (scores > 1)).any():
+            raise ValueError(f"scores (the fold accuracies) must lie in [0, 1], got {scores.tolist()}.")
+        if not isinstance(self.histories, (list, tuple)) or len(self.histories) != len(scores):
+            raise ValueError(
+                f"histories must be a list of one History per fold ({len(scores)}), "
+                f"got {validate.describe(self.histories)}."
+            )
+        self.scores = [float(v) for v in scores]
+
     @property
     def mean(self) -> float:
         return float(np.mean(self.scores))
@@ -229,32 +262,82 @@ class CVResult:
 
 
 def _as_tensors(data, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (inputs, labels) of ``data``, checked: floating inputs, integer class labels >= 0, equal lengths."""
     if isinstance(data, ImageData):
         return data.images, data.labels
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        x, y = data
-        if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor):
-            if x.shape[0] != y.shape[0]:
-                raise ValueError(f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match.")
-            if x.shape[0] == 0:
-                raise ValueError(f"{what} is empty.")
-            if y.dim() != 1:
-                raise ValueError(f"{what}: labels must have shape (N,), got {tuple(y.shape)}.")
-            if y.dtype == torch.bool or y.dtype.is_complex:
-                raise TypeError(f"{what}: labels must be integer class indices, got dtype {y.dtype}.")
-            if y.dtype.is_floating_point:
-                # float labels that are whole numbers are accepted; anything else would be truncated silently
-                bad = y[~torch.isfinite(y) | (y != y.round())]
-                if bad.numel():
-                    raise ValueError(
-                        f"{what}: labels must be integer class indices, got non-integer floats "
-                        f"(e.g. {bad[0].item()}); pass the class indices as labels.long()."
-                    )
-            return x, y.long()
-    raise TypeError(
-        f"{what} must be an ImageData (from helpers.data.load) or a tuple (inputs, labels) "
-        f"of tensors, not {type(data).__name__}."
-    )
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        if isinstance(data, (tuple, list)):
+            given = f"a {type(data).__name__} of {len(data)} item(s)"
+        else:
+            given = validate.describe(data)
+        raise TypeError(
+            f"{what} must be an ImageData (from helpers.data.load) or a tuple (inputs, labels) of tensors, not {given}."
+        )
+    x, y = data
+    for part, value in (("inputs", x), ("labels", y)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(
+                f"{what} must be a tuple (inputs, labels) of tensors, but its {part} are {validate.describe(value)}."
+            )
+    if x.dim() == 0 or y.dim() == 0:
+        raise ValueError(
+            f"{what}: inputs and labels must be batches (N, ...), got shapes {tuple(x.shape)} and {tuple(y.shape)}."
+        )
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"{what}: {x.shape[0]} inputs but {y.shape[0]} labels; they must match.")
+    if x.shape[0] == 0:
+        raise ValueError(f"{what} is empty.")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{what}: inputs must be floating-point, got {x.dtype}; convert them with .float() "
+            "(and scale pixels to [0, 1])."
+        )
+    validate.tensor(x, f"{what} inputs")  # NaN, infinities
+    if y.dim() != 1:
+        raise ValueError(f"{what}: labels must have shape (N,), got {tuple(y.shape)}.")
+    if y.dtype == torch.bool or y.dtype.is_complex:
+        raise TypeError(f"{what}: labels must be integer class indices, got dtype {y.dtype}.")
+    if y.dtype.is_floating_point:
+        # float labels that are whole numbers are accepted; anything else would be truncated silently
+        bad = y[~torch.isfinite(y) | (y != y.round())]
+        if bad.numel():
+            raise ValueError(
+                f"{what}: labels must be integer class indices, got non-integer floats "
+                f"(e.g. {bad[0].item()}); pass the class indices as labels.long()."
+            )
+    y = y.long()
+    low = int(y.min())
+    if low < 0:
+        raise ValueError(f"{what}: labels must be class indices 0, 1, 2, ..., got {low}.")
+    return x, y
+
+
+def _check_classes(y: torch.Tensor, logits: torch.Tensor, what: str) -> None:
+    """Every label is a class the model has an output for."""
+    if logits.dim() != 2:
+        raise ValueError(
+            f"the model must return one row of class scores per example, shape (N, classes); "
+            f"it returned shape {tuple(logits.shape)}."
+        )
+    high, classes = int(y.max()), logits.shape[1]
+    if high >= classes:
+        raise ValueError(
+            f"{what}: labels go up to {high} but the model has {classes} outputs (classes 0 to {classes - 1}); "
+            "build it with the right num_classes."
+        )
+
+
+def _probe(model: nn.Module, x: torch.Tensor, y: torch.Tensor, what: str, dev: torch.device) -> None:
+    """One example through ``model`` (eval mode, no gradients), so that inputs it cannot take or labels it
+    has no output for are refused here, in words, and not by torch in the middle of an epoch."""
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = _run(model, x[:1].to(dev), f"{what} inputs")
+    finally:
+        model.train(was)
+    _check_classes(y, out, what)
 
 
 def _make_optimizer(config: FitConfig, params):
@@ -284,16 +367,30 @@ def predict(
     CNNs when it was chosen (larger batches' activations no longer fit the
     caches); ``benchmarks/bench_training.py`` measures the networks' throughput.
     """
-    batch_size = _check_positive_int("batch_size", batch_size)
+    _module(model)
+    if not isinstance(inputs, torch.Tensor):
+        raise TypeError(f"inputs must be a torch tensor (N, ...), got {validate.describe(inputs)}.")
+    if not inputs.is_floating_point():
+        raise TypeError(
+            f"inputs must be floating-point, got {inputs.dtype}; "
+            "convert them with .float() (and scale pixels to [0, 1])."
+        )
+    if inputs.dim() == 0:
+        raise ValueError("inputs must be a batch (N, ...), got a 0-d tensor.")
+    validate.tensor(inputs, "inputs")  # empty, NaN, infinities
+    batch_size = validate.positive_int(batch_size, "batch_size")
     dev = get_device(device)
     was_training = model.training
     model.to(dev).eval()
-    with cpu_layout(model, dev):
-        outs = [
-            model(inputs[i : i + batch_size].to(dev, non_blocking=True)).float().cpu()
-            for i in range(0, inputs.shape[0], batch_size)
-        ]
-    model.train(was_training)
+    try:
+        with cpu_layout(model, dev):
+            outs = [_run(model, inputs[:batch_size].to(dev, non_blocking=True), "inputs").float().cpu()]
+            outs += [
+                model(inputs[i : i + batch_size].to(dev, non_blocking=True)).float().cpu()
+                for i in range(batch_size, inputs.shape[0], batch_size)
+            ]
+    finally:
+        model.train(was_training)
     return torch.cat(outs)
 
 
@@ -305,8 +402,10 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 256, device: str | tor
     dict
         ``{"loss": float, "accuracy": float, "predictions": LongTensor}``.
     """
+    _module(model)
     x, y = _as_tensors(data, "data")
     logits = predict(model, x, batch_size=batch_size, device=device)
+    _check_classes(y, logits, "data")
     loss = nn.functional.cross_entropy(logits, y.cpu()).item()
     pred = logits.argmax(1)
     return {"loss": float(loss), "accuracy": float((pred == y.cpu()).float().mean()), "predictions": pred}
@@ -327,9 +426,11 @@ def tap_gradient_norms(model: nn.Module, images: torch.Tensor, labels: torch.Ten
     dict
         ``{layer name: FloatTensor (kh, kw)}`` in definition order.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}.")
-    x, y = _as_tensors((images, labels), "images, labels")
+    _module(model)
+    for name, value in (("images", images), ("labels", labels)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor, got {validate.describe(value)}.")
+    x, y = _as_tensors((images, labels), "images and labels")
     convs = {n: m for n, m in model.named_modules() if isinstance(m, nn.Conv2d)}
     if not convs:
         raise ValueError(f"{type(model).__name__} has no Conv2d layers: there are no taps to measure.")
@@ -338,7 +439,9 @@ def tap_gradient_norms(model: nn.Module, images: torch.Tensor, labels: torch.Ten
     model.eval()
     try:
         model.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(x.to(dev)), y.to(dev)).backward()
+        logits = _run(model, x.to(dev), "images")
+        _check_classes(y, logits, "labels")
+        nn.functional.cross_entropy(logits, y.to(dev)).backward()
         return {n: c.weight.grad.detach().norm(dim=(0, 1)).cpu() for n, c in convs.items()}
     finally:
         model.zero_grad(set_to_none=True)
@@ -381,14 +484,22 @@ def fit(
     -------
     History
     """
+    _module(model)
     config = FitConfig.build(config, **settings)
+    progress = validate.boolean(progress, "progress")
+    desc = _text(desc, "desc")
     epochs, batch_size = config.epochs, config.batch_size
     x, y = _as_tensors(train, "train")
+    held_out = None if test is None else _as_tensors(test, "test")
     dev = get_device(device)
     gen = seed_everything(config.seed)
-    model.to(dev).train()
+    model.to(dev).eval()
     # on the CPU the model trains channels-last (see helpers.models.cpu_layout)
     with cpu_layout(model, dev):
+        _probe(model, x, y, "train", dev)
+        if held_out is not None:
+            _probe(model, *held_out, "test", dev)
+        model.train()
         opt = _make_optimizer(config, model.parameters())
         # The whole training set moves to the device once, not batch by batch.
         x, y = x.to(dev), y.to(dev)
@@ -448,13 +559,18 @@ def stratified_folds(labels, k: int = 5, *, seed: int = 0) -> list[tuple[np.ndar
     """
     from sklearn.model_selection import StratifiedKFold
 
-    if isinstance(labels, torch.Tensor):
-        labels = labels.cpu().numpy()
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"labels must be a non-empty 1-D array, got shape {labels.shape}.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"k must be an integer of at least 2 folds, got {k!r}.")
+    raw = labels
+    labels = validate.array(labels, "labels", ndim=1, dtype=None)
+    if labels.dtype.kind == "b":
+        raise TypeError(f"labels must be integer class indices, got booleans ({validate.describe(raw)}).")
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise ValueError("labels must be integer class indices, got non-integer floats.")
+        labels = labels.astype(np.int64)
+    k = validate.integer(k, "k")
+    if k < 2:
+        raise ValueError(f"k must be an integer of at least 2 folds, got {k}.")
+    seed = validate.integer(seed, "seed", low=0, high=2**32 - 1)
     _, counts = np.unique(labels, return_counts=True)
     smallest = int(counts.min())
     if k > smallest:
@@ -498,10 +614,19 @@ def cross_validate(
         Any :class:`FitConfig` field (``epochs``, ``batch_size``, ``lr``,
         ``seed``, ...), changing ``config``'s value.
     """
+    make_model = _maker(make_model)
     config = FitConfig.build(config, **settings)
+    progress = validate.boolean(progress, "progress")
+    curves = validate.boolean(curves, "curves")
     seed = config.seed
     x, y = _as_tensors(data, "data")
     folds = stratified_folds(y, k, seed=seed)
+    get_device(device)
+    # a throw-away model checks that it takes these inputs and labels (each fold reseeds before building its own)
+    probe = make_model()
+    p = next(probe.parameters(), None)
+    _probe(probe, x, y, "data", p.device if p is not None else torch.device("cpu"))
+    del probe
     scores, histories = [], []
     for fold, (tr, va) in enumerate(folds):
         tr_t, va_t = torch.from_numpy(tr), torch.from_numpy(va)
@@ -528,18 +653,24 @@ def cross_validate(
     return CVResult(scores=scores, histories=histories)
 
 
-def _fingerprint(data) -> dict | str:
+def _fingerprint(data, what: str = "data") -> dict | str:
     if data is None:
         return None
     if isinstance(data, ImageData):
         return data.fingerprint
-    x, y = _as_tensors(data, "data")
+    x, y = _as_tensors(data, what)
     # Plain tensors: hash their content (cheap next to training).
     digest = hashlib.sha256()
     for t in (x, y):
         digest.update(str((tuple(t.shape), t.dtype)).encode())
         digest.update(t.detach().cpu().contiguous().numpy().tobytes())
     return {"tensors": digest.hexdigest()[:16]}
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name:
+        raise ValueError(f"checkpoint name must be a non-empty string without '/', got {validate.describe(name)}.")
+    return name
 
 
 def checkpoint_path(
@@ -552,16 +683,20 @@ def checkpoint_path(
     the code that trains: the same inputs give the same path in every
     session, and a change to any of them gives another.
     """
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"checkpoint name must be a non-empty string without '/', got {name!r}.")
+    _check_name(name)
+    _module(model)
     config = FitConfig.build(config, **settings)
+    if train is None:
+        raise TypeError(
+            "train must be the training data, an ImageData or a tuple (inputs, labels) of tensors; got None."
+        )
     key = cache_key(
         name=name,
         model=type(model).__qualname__,
         architecture=repr(model),
         shapes=[list(p.shape) for p in model.state_dict().values()],
-        train=_fingerprint(train),
-        test=_fingerprint(test),
+        train=_fingerprint(train, "train"),
+        test=_fingerprint(test, "test"),
         settings=config.as_dict(),
         # the code that trains (data, models, training loop, zoo settings)
         code=code_fingerprint(),
@@ -607,8 +742,15 @@ def train_or_load(
     model, history, loaded
         ``loaded`` is ``True`` when the weights came from the cache.
     """
+    make_model = _maker(make_model)
+    _check_name(name)
     config = FitConfig.build(config, **settings)
+    retrain = validate.boolean(retrain, "retrain")
+    progress = validate.boolean(progress, "progress")
     dev = get_device(device)
+    _as_tensors(train, "train")
+    if test is not None:
+        _as_tensors(test, "test")
     seed_everything(config.seed)
     model = make_model()
     path = checkpoint_path(name, model, train, test, config=config)

@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import base64
 import html as _html
+import inspect
 import io
 import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from . import validate
 
 __all__ = [
     "frame_values",
@@ -77,13 +80,70 @@ _FA_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="[^"]*font-awesome[^"]*"
 _FRAME = re.compile(r'(frames\[\d+\] = ")data:image/png;base64,(.*?)(")', re.S)
 
 
-def frame_values(values: Sequence, frames: int) -> list:
-    """At most ``frames`` values spread evenly over ``values`` (ends included)."""
+#: The largest figure side (inches) and resolution a slider accepts: beyond them a frame is a memory hazard.
+_MAX_INCHES = 50
+_MAX_DPI = 1000
+
+
+def _values(values) -> list:
+    """The slider's values as a list: a sequence (list, tuple, range, 1-D array), not a string or a number."""
+    if isinstance(values, (str, bytes, dict, set, frozenset)) or values is None or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"values must be a sequence of the slider's values, e.g. range(1, 11) or [0.1, 0.2], "
+            f"got {validate.describe(values)}."
+        )
+    if getattr(values, "ndim", 1) != 1:
+        raise ValueError(f"values must be one-dimensional (one value per slider position), got shape {values.shape}.")
     values = list(values)
     if not values:
-        raise ValueError("the slider needs at least one value.")
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
-        raise ValueError(f"frames must be a positive integer, got {frames!r}.")
+        raise ValueError("values is empty: the slider needs at least one value.")
+    return values
+
+
+def _check_draw(draw) -> Callable:
+    """``draw`` if it is a function that can be called as ``draw(fig, value)``."""
+    if not callable(draw):
+        raise TypeError(f"draw must be a function draw(fig, value) that draws onto fig, got {validate.describe(draw)}.")
+    try:
+        signature = inspect.signature(draw)
+    except (TypeError, ValueError):  # a builtin without a signature: it will say so itself
+        return draw
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        name = getattr(draw, "__name__", type(draw).__name__)
+        raise TypeError(
+            f"draw must take two arguments, draw(fig, value); {name} has the signature {signature}."
+        ) from None
+    return draw
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string (the slider's label), got {validate.describe(name)}.")
+    return name
+
+
+def _check_figsize(figsize) -> tuple[float, float]:
+    if isinstance(figsize, (str, bytes)) or not isinstance(figsize, (tuple, list)) or len(figsize) != 2:
+        raise TypeError(f"figsize must be a pair (width, height) in inches, got {validate.describe(figsize)}.")
+    return tuple(
+        validate.real(v, "figsize (width, height in inches)", low=0.0, high=_MAX_INCHES, low_open=True) for v in figsize
+    )
+
+
+def _draw(draw, fig, value) -> None:
+    try:
+        draw(fig, value)
+    except Exception as err:
+        err.add_note(f"(raised by the slider's draw function for the value {value!r})")
+        raise
+
+
+def frame_values(values: Sequence, frames: int) -> list:
+    """At most ``frames`` values spread evenly over ``values`` (ends included)."""
+    values = _values(values)
+    frames = validate.positive_int(frames, "frames")
     if len(values) <= frames:
         return values
     idx = np.unique(np.round(np.linspace(0, len(values) - 1, frames)).astype(int))
@@ -92,9 +152,7 @@ def frame_values(values: Sequence, frames: int) -> list:
 
 def value_range(values: Sequence) -> str:
     """The range of a slider's values as a caption writes it: ``"1…16"``, or ``"0.1"`` for one value."""
-    values = list(values)
-    if not values:
-        raise ValueError("the slider needs at least one value.")
+    values = _values(values)
     first, last = str(values[0]), str(values[-1])
     return first if len(values) == 1 else f"{first}\u2026{last}"
 
@@ -160,20 +218,24 @@ def static_twin(
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    if frame_format not in FRAME_FORMATS:
+    if not isinstance(frame_format, str) or frame_format not in FRAME_FORMATS:
         raise ValueError(
-            f"frame_format must be one of {FRAME_FORMATS}, not {frame_format!r} (JPEG blurs the text of axis labels)."
+            f"frame_format must be one of {FRAME_FORMATS}, not {validate.describe(frame_format)} "
+            "(JPEG blurs the text of axis labels)."
         )
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or dpi < TWIN_MIN_DPI:
-        raise ValueError(f"dpi must be a number >= {TWIN_MIN_DPI} so that axis labels stay readable, got {dpi!r}.")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string (the slider's label), got {name!r}.")
+    dpi = validate.real(dpi, "dpi", high=_MAX_DPI)
+    if dpi < TWIN_MIN_DPI:
+        raise ValueError(f"dpi must be a number >= {TWIN_MIN_DPI} so that axis labels stay readable, got {dpi:g}.")
+    name = _check_name(name)
+    draw = _check_draw(draw)
+    figsize = _check_figsize(figsize)
+    interval_ms = validate.real(interval_ms, "interval_ms (milliseconds between frames)", low=0.0, low_open=True)
     shown = frame_values(values, frames)
     fig = plt.figure(figsize=figsize, dpi=dpi)
 
     def update(i):
         fig.clear()
-        draw(fig, shown[i])
+        _draw(draw, fig, shown[i])
         return []
 
     try:
@@ -211,17 +273,25 @@ def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initia
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    values = list(values)
-    if not values:
-        raise ValueError("the slider needs at least one value.")
+    draw = _check_draw(draw)
+    values = _values(values)
+    name = _check_name(name)
+    figsize = _check_figsize(figsize)
+    if len({repr(v) for v in values}) != len(values):
+        raise ValueError(
+            f"values must be distinct: each is one position of the slider, got {validate.describe(values)}."
+        )
     initial = values[len(values) // 2] if initial is None else initial
-    if initial not in values:
+    try:
+        known = any(initial is v or bool(initial == v) for v in values)
+    except (TypeError, ValueError):  # an array compared with a value
+        known = False
+    if not known:
         raise ValueError(f"initial value {initial!r} is not one of the slider's values.")
     style = {"description_width": "initial"}  # the name in full, not cut at 80 px
-    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) and values == list(
-        range(values[0], values[-1] + 1, (values[1] - values[0]) if len(values) > 1 else 1)
-    ):
-        step = values[1] - values[0] if len(values) > 1 else 1
+    integers = all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values)
+    step = values[1] - values[0] if integers and len(values) > 1 else 1
+    if integers and step > 0 and values == list(range(values[0], values[-1] + 1, step)):
         control = widgets.IntSlider(
             value=initial,
             min=values[0],
@@ -247,7 +317,7 @@ def live_slider(draw: Callable, values: Sequence, *, name: str = "value", initia
 
     def show(value):
         fig = plt.figure(figsize=figsize)
-        draw(fig, value)
+        _draw(draw, fig, value)
         plt.show()
 
     w = widgets.interactive(show, value=control)
@@ -269,6 +339,11 @@ class SliderWithTwin:
     def __init__(self, widget, twin_html: str):
         if not isinstance(twin_html, str) or 'class="laaic-static-twin"' not in twin_html:
             raise TypeError("twin_html must be the HTML returned by helpers.widgets.static_twin.")
+        if not (hasattr(widget, "_repr_mimebundle_") or hasattr(widget, "model_id")):
+            raise TypeError(
+                f"widget must be the ipywidgets widget returned by helpers.widgets.live_slider, "
+                f"got {validate.describe(widget)}."
+            )
         self.widget = widget
         self.twin_html = twin_html
 
@@ -328,6 +403,15 @@ def slider(
 
     from IPython.display import HTML, display
 
+    live = validate.boolean(live, "live")
+    # every argument checked before anything is drawn
+    _check_draw(draw)
+    _values(values)
+    _check_name(name)
+    _check_figsize(figsize)
+    validate.positive_int(frames, "frames")
+    if not isinstance(frame_format, str) or frame_format not in FRAME_FORMATS:
+        raise ValueError(f"frame_format must be one of {FRAME_FORMATS}, not {validate.describe(frame_format)}.")
     if os.environ.get(STATIC_ENV) == "1":
         # The book build runs this cell (see the module docstring): make only the twin.
         live = False

@@ -12,8 +12,10 @@ and the size of its training set. The seed is always the chapter's
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+from . import validate
 from .config import Config
 from .data import load_splits
 from .models import ReportCNN, TinyConvNet
@@ -48,12 +50,22 @@ class Recipe:
     fit: FitConfig
     train_subset: int | None = None
 
+    def __post_init__(self):
+        if not isinstance(self.fit, FitConfig):
+            raise TypeError(
+                f"fit must be a helpers.train.FitConfig (e.g. FitConfig(epochs=3)), got {validate.describe(self.fit)}."
+            )
+        if self.train_subset is not None:
+            object.__setattr__(self, "train_subset", validate.positive_int(self.train_subset, "train_subset"))
+
     def with_overrides(self, what: str, **overrides) -> Recipe:
         """This recipe with some settings changed; ``None`` keeps a setting (except ``train_subset``).
 
         ``what`` names the model in the error for an unknown setting. The seed
         cannot be overridden: it is the chapter's ``cfg.seed``.
         """
+        if not isinstance(what, str):
+            raise TypeError(f"what must be the model's name as a string, got {validate.describe(what)}.")
         known = [*(f for f in FitConfig.settings() if f != "seed"), "train_subset"]
         unknown = set(overrides) - set(known)
         if unknown:
@@ -79,6 +91,17 @@ def _recipe(cfg: Config, full: Recipe, quick: Recipe, what: str, overrides: dict
         raise TypeError(f"expected the chapter's Config (cfg = helpers.setup(...)), got {type(cfg).__name__}.")
     recipe = (quick if cfg.quick else full).with_overrides(what, **overrides)
     return Recipe(recipe.fit.replace(seed=cfg.seed), recipe.train_subset)
+
+
+def _root(data_root):
+    """``data_root`` checked: ``None`` (the environment's or the default) or a non-empty path."""
+    if data_root is None:
+        return None
+    if not isinstance(data_root, (str, os.PathLike)) or not str(data_root).strip():
+        raise TypeError(
+            f"data_root must be None or the path of a folder holding the datasets, got {validate.describe(data_root)}."
+        )
+    return data_root
 
 
 def _train(recipe: Recipe, cfg: Config, make_model, train, test, name: str, retrain: bool, progress: bool):
@@ -110,6 +133,8 @@ def tinyconvnet_mnist(cfg: Config, *, data_root=None, progress: bool = True, ret
         ``settings`` is the recipe as a dict (:meth:`Recipe.as_dict`).
     """
     recipe = tinyconvnet_recipe(cfg, **overrides)
+    progress, retrain = validate.boolean(progress, "progress"), validate.boolean(retrain, "retrain")
+    data_root = _root(data_root)
     train, test = load_splits("mnist", root=data_root, normalize=True, train_subset=recipe.train_subset, seed=cfg.seed)
     model, history, loaded = _train(recipe, cfg, TinyConvNet, train, test, "tinyconvnet-mnist", retrain, progress)
     return model, history, loaded, (train, test), recipe.as_dict()
@@ -141,6 +166,8 @@ def reportcnn_fashion(cfg: Config, *, data_root=None, progress: bool = True, ret
         ``settings`` is the recipe as a dict (:meth:`Recipe.as_dict`).
     """
     recipe = reportcnn_recipe(cfg, **overrides)
+    progress, retrain = validate.boolean(progress, "progress"), validate.boolean(retrain, "retrain")
+    data_root = _root(data_root)
     train, test = load_splits(
         "fashion-mnist",
         root=data_root,

@@ -148,7 +148,7 @@ def good_cases(specs: list[Spec]) -> list:
     """Each spec with a numeric argument, replayed with NumPy scalars."""
     out = []
     for s in specs:
-        if any(kind in _NUMPY_LIKE for kind in s.kinds.values()):
+        if any(isinstance(kind, str) and kind in _NUMPY_LIKE for kind in s.kinds.values()):
             out.append(pytest.param(s, id=s.name))
     return out
 
@@ -178,6 +178,11 @@ def check_good(s: Spec) -> None:
     """The valid call still works with ``np.int64``/``np.float32`` in place of numbers."""
     kwargs = _valid(s)
     for arg, kind in s.kinds.items():
-        if kind in _NUMPY_LIKE and isinstance(kwargs.get(arg), (int, float)) and not isinstance(kwargs[arg], bool):
+        if (
+            isinstance(kind, str)
+            and kind in _NUMPY_LIKE
+            and isinstance(kwargs.get(arg), (int, float))
+            and not isinstance(kwargs[arg], bool)
+        ):
             kwargs[arg] = _NUMPY_LIKE[kind](kwargs[arg])
     s.fn(**kwargs)

@@ -269,7 +269,7 @@ def test_subset_too_large(fake_root):
 
 @pytest.mark.parametrize("n", [0, -5])
 def test_subset_not_positive(fake_root, n):
-    with pytest.raises(ValueError, match=f"subset size must be positive, got {n}"):
+    with pytest.raises(ValueError, match=f"subset size must be a positive integer, got {n}"):
         helpers.load("mnist", "train", subset=n)
 
 
@@ -314,8 +314,10 @@ def test_cifar_jpeg_folder_missing_classes(tmp_path):
 
 
 def test_bad_flags(fake_root):
-    with pytest.raises(TypeError, match="grayscale and normalize must be True or False"):
+    with pytest.raises(TypeError, match="grayscale must be True or False"):
         helpers.load("mnist", grayscale="yes")
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        helpers.load("mnist", normalize=1)
 
 
 @pytest.mark.parametrize("subset", [None, 20])
@@ -414,7 +416,7 @@ def test_weighted_channel_sum_is_the_weighted_sum():
     assert torch.equal(data.weighted_channel_sum(x, w), got)  # deterministic
     with pytest.raises(ValueError, match="one weight per channel"):
         data.weighted_channel_sum(x, [0.5, 0.5])
-    with pytest.raises(ValueError, match="floating-point"):
+    with pytest.raises(TypeError, match="floating-point"):
         data.weighted_channel_sum(x.to(torch.uint8), w)
 
 

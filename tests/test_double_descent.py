@@ -72,7 +72,7 @@ def test_width_zero():
 
 
 def test_negative_ridge():
-    with pytest.raises(ValueError, match="ridge strength λ must be a finite number >= 0, got -1"):
+    with pytest.raises(ValueError, match="ridge strength λ must be a number >= 0, got -1"):
         double_descent.SVDFit(np.ones((3, 3))).coefficients(np.ones(3), -1.0)
     x, y, xt, yt = toy()
     with pytest.raises(ValueError, match="ridge strength"):
@@ -81,15 +81,15 @@ def test_negative_ridge():
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "0.2"])
 def test_noise_fraction_outside_unit_interval(bad):
-    with pytest.raises(ValueError, match="noise fraction must be in \\[0, 1\\]"):
+    with pytest.raises((TypeError, ValueError), match="noise fraction must be"):
         double_descent.add_label_noise(np.arange(10), bad)
     x, y, xt, yt = toy()
-    with pytest.raises(ValueError, match="noise fraction"):
+    with pytest.raises((TypeError, ValueError), match="noise fraction"):
         double_descent.sweep_widths(x, y, xt, yt, [10], noises=(bad,))
 
 
 def test_other_bad_input():
-    with pytest.raises(ValueError, match="inputs must be an \\(n, d\\) array"):
+    with pytest.raises(ValueError, match="inputs x must be a 2-D array, got shape \\(3,\\)"):
         double_descent.random_relu_features(np.ones(3), 2)
     with pytest.raises(ValueError, match="targets must have 3 rows \\(one per example\\), got shape \\(2, 1\\)"):
         double_descent.SVDFit(np.ones((3, 4))).coefficients(np.ones((2, 1)))

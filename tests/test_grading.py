@@ -191,7 +191,7 @@ def test_bad_input_gives_clear_errors(tmp_path):
         G.find_submissions(tmp_path / "nowhere")
     with pytest.raises(G.GradingError, match="no chapter '42' .*choose from: 00_datasets"):
         G.release(["42"], tmp_path / "course")
-    with pytest.raises(G.GradingError, match="book's source folder"):
+    with pytest.raises(G.GradingError, match="chapters' source folder"):
         G.release(["05"], REPO / "book" / "grading")
     with pytest.raises(G.GradingError, match="no notebooks in"):
         G.find_submissions(tmp_path)

@@ -24,5 +24,15 @@ def test_width_multiplies_channels():
 def test_bad_input():
     with pytest.raises(ValueError, match="width must be a positive integer"):
         TinyConvNet(width=0)
-    with pytest.raises(ValueError, match=r"expects a batch of shape \(N, C, 28, 28\), got \(1, 32, 32\)"):
+    with pytest.raises(ValueError, match=r"input x must have shape \(N, C, H, W\), got shape \(1, 32, 32\)"):
         TinyConvNet()(torch.zeros(1, 32, 32))
+
+
+def test_tinyconvnet_checks_its_input_after_conv1_is_factorized():
+    # lowrank.compress replaces conv1 with a Sequential; the channel check must not read conv1
+    from helpers import lowrank
+
+    model = lowrank.compress(TinyConvNet(), {"conv1": 2})
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="1 channel"):
+        model(torch.zeros(2, 3, 28, 28))

@@ -82,7 +82,7 @@ def test_pca_projection_is_the_svd():
     [
         (0, 784, ValueError, "M must be a positive integer, got 0"),
         (-5, 784, ValueError, "M must be a positive integer"),
-        (2.5, 784, TypeError, "M must be an integer, not 2.5"),
+        (2.5, 784, TypeError, "M must be an integer, got 2.5"),
         (785, 784, ValueError, "M=785 is larger than the 784 pixels"),
         (10, 0, ValueError, "D must be a positive integer"),
     ],
@@ -100,7 +100,7 @@ def test_pca_bad_input():
         projections.pca_projection(torch.randn(100, 50), 51)
     with pytest.raises(ValueError, match="NaN or infinite"):
         projections.pca_projection(torch.full((10, 5), float("nan")), 2)
-    with pytest.raises(ValueError, match="expects 50 pixels per image, got 49"):
+    with pytest.raises(ValueError, match="expects 50 pixels per image, but the images have 49"):
         projections.random_projection(5, 50)(torch.randn(3, 49))
     with pytest.raises(TypeError, match="must be an ImageData, a tensor or an array"):
         projections.random_projection(5, 50)([1, 2, 3])
@@ -132,7 +132,7 @@ def test_stratified_folds_bad_k():
         ValueError, match="k=5 folds need at least 5 examples of every class, but the rarest class has 4"
     ):
         stratified_folds(labels, 5)
-    with pytest.raises(ValueError, match="non-empty 1-D"):
+    with pytest.raises(ValueError, match="1-D"):
         stratified_folds(np.zeros((2, 2)), 2)
 
 

@@ -128,9 +128,9 @@ def test_bad_input():
         ReportCNN(1, 64)
     with pytest.raises(ValueError, match="padding must be 'same'"):
         ReportCNN(1, 28, padding="valid")
-    with pytest.raises(ValueError, match=r"ReportCNN\(28\) expects \(N, C, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"ReportCNN's input x must have 28 x 28 images, got 32 x 32"):
         ReportCNN(1, 28)(torch.zeros(1, 1, 32, 32))
-    with pytest.raises(ValueError, match="MLP expects 10 features per example, got 12"):
+    with pytest.raises(ValueError, match="MLP expects 10 features per example in its input x, got 12"):
         MLP(10)(torch.zeros(2, 12))
     with pytest.raises(ValueError, match="in_features must be a positive integer"):
         MLP(0)

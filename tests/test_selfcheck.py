@@ -265,5 +265,7 @@ def test_a_check_without_its_context_says_what_to_pass(label, needs):
 
 
 def test_an_unknown_exercise_is_refused_with_the_known_ones():
-    with pytest.raises(KeyError, match="no self-check for exercise 'nope'; known: datasets-ex-subset"):
+    with pytest.raises(ValueError, match=r"no self-check for exercise 'nope' \(label\)\. Known: datasets-ex-subset"):
         selfcheck.check("nope", 1)
+    with pytest.raises(ValueError, match="Did you mean 'svd-ex-energy'"):
+        selfcheck.check("svd-ex-enrgy", 1)

@@ -58,7 +58,7 @@ def test_fit_rejects_bad_input():
         T.fit(mlp(), (x, y), epochs=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         T.fit(mlp(), (x, y), batch_size=-1)
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match=r"lr \(the learning rate\) must be a number > 0"):
         T.fit(mlp(), (x, y), lr=0)
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         T.fit(mlp(), (x, y), optimizer="rmsprop", device="cpu", progress=False)
@@ -305,19 +305,19 @@ def test_fit_config_checks_its_values_and_is_frozen():
 
     for bad, message in (
         (dict(epochs=0), "epochs must be a positive integer"),
-        (dict(epochs=2.5), "epochs must be a positive integer"),
-        (dict(batch_size=True), "batch_size must be a positive integer"),
-        (dict(lr=0), "lr must be a positive number"),
-        (dict(lr=float("nan")), "lr must be a positive number"),
-        (dict(weight_decay=-1e-4), "weight_decay must be a non-negative number"),
-        (dict(momentum="high"), "momentum must be a non-negative number"),
+        (dict(epochs=2.5), "epochs must be an integer, got 2.5"),
+        (dict(batch_size=True), "batch_size must be an integer, got True"),
+        (dict(lr=0), r"lr \(the learning rate\) must be a number > 0"),
+        (dict(lr=float("nan")), r"lr \(the learning rate\) must be a number, got NaN"),
+        (dict(weight_decay=-1e-4), "weight_decay must be a number >= 0"),
+        (dict(momentum="high"), "momentum must be a real number, got 'high'"),
         (dict(optimizer="rmsprop"), "unknown optimizer 'rmsprop'; use one of adam, sgd, adamw"),
         (dict(schedule="step"), "unknown schedule 'step'"),
-        (dict(seed=-1), "seed must be an integer between 0 and 2"),
+        (dict(seed=-1), "seed must be an integer from 0 to 4294967295"),
     ):
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises((TypeError, ValueError), match=message):
             T.FitConfig(**bad)
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises((TypeError, ValueError), match=message):
             T.FitConfig().replace(**bad)
     with pytest.raises(dataclasses.FrozenInstanceError):
         T.FitConfig().epochs = 3

@@ -16,6 +16,10 @@ setting, rewrite the cells::
     .venv/bin/python tools/bootstrap_cell.py          # rewrite every chapter's set-up cell
     .venv/bin/python tools/bootstrap_cell.py --check  # exit 1 if any is missing, stale or untagged
 
+Every chapter is read and checked before the first is rewritten, and each is
+rewritten atomically, so a chapter without a ``parameters`` cell or a bad
+``_config.yml`` is reported and leaves every chapter as it was.
+
 ``tests/test_bootstrap.py`` runs the check. The environment variable
 ``LAAIC_PACKAGE`` overrides what the cell installs (any ``pip install``
 argument: a wheel, an sdist, another archive); the test uses it to install a
@@ -32,7 +36,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ROOT, chapters  # noqa: E402
+from chapters import BOOK, ROOT, chapters, write_atomic  # noqa: E402
 
 CELL_ID = "laaic-setup"
 # The HTML book collapses the cell's code (a reader sees a "show code" toggle): it is plumbing, not the lesson.
@@ -51,7 +55,11 @@ def read_config(root: Path = ROOT) -> dict:
 
 def archive_url(config: dict) -> str:
     """The published repository's archive: ``<repository.url>/archive/refs/heads/<branch>.zip`` (GitHub)."""
+    if not isinstance(config, dict):
+        raise ValueError(f"_config.yml must hold a mapping of settings, got {type(config).__name__}")
     repo = config.get("repository") or {}
+    if not isinstance(repo, dict):
+        raise ValueError(f"_config.yml: repository must be a mapping with url and branch, got {repo!r}")
     url = str(repo.get("url", "")).rstrip("/")
     if not url.startswith("https://"):
         raise ValueError(f"_config.yml: repository.url must be an https URL of the published repository, got {url!r}")
@@ -113,9 +121,23 @@ def _parameters_index(nb: dict, path: Path) -> int:
     return idx[0]
 
 
+def _read(path: Path) -> tuple[str, dict]:
+    """(the text, the notebook) of ``path``; ValueError naming the file when it is not a notebook."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        nb = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"{Path(path).name}: not a notebook ({err})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"{Path(path).name}: not a notebook (no list of cells)")
+    if not all(isinstance(c, dict) for c in nb["cells"]):
+        raise ValueError(f"{Path(path).name}: not a notebook (a cell is not a mapping)")
+    return text, nb
+
+
 def problems(path: Path, source: str) -> list[str]:
     """What is wrong with ``path``'s set-up cell (empty when it is right)."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    _, nb = _read(path)
     i = _parameters_index(nb, path)
     setup = [j for j, c in enumerate(nb["cells"]) if c.get("id") == CELL_ID]
     if setup != [i + 1]:
@@ -130,19 +152,21 @@ def problems(path: Path, source: str) -> list[str]:
     return found
 
 
-def write(path: Path, source: str) -> bool:
-    """Put the set-up cell right after the parameters cell; True if the file changed."""
-    text = Path(path).read_text(encoding="utf-8")  # read right before writing: others edit prose
-    nb = json.loads(text)
+def _rewritten(path: Path, source: str) -> tuple[str, str]:
+    """(the file's text, its text with the set-up cell right after the parameters cell)."""
+    text, nb = _read(path)  # read right before writing: others edit prose
     nb["cells"] = [c for c in nb["cells"] if c.get("id") != CELL_ID]
     i = _parameters_index(nb, path)
     nb["cells"].insert(i + 1, _new_cell(source))
-    new = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    return text, json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write(path: Path, source: str) -> bool:
+    """Put the set-up cell right after the parameters cell; True if the file changed."""
+    text, new = _rewritten(path, source)
     if new == text:
         return False
-    tmp = Path(path).with_suffix(".ipynb.tmp")
-    tmp.write_text(new, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(Path(path), new)
     return True
 
 
@@ -152,18 +176,35 @@ def main(argv=None) -> int:
         "--check", action="store_true", help="only check; exit 1 if a chapter's cell is missing or stale"
     )
     args = parser.parse_args(argv)
-    source = cell_source(read_config())
+    try:
+        source = cell_source(read_config(ROOT))
+    except (OSError, yaml.YAMLError, ValueError) as err:
+        mark = getattr(err, "problem_mark", None)
+        why = f"{err.problem} (line {mark.line + 1})" if mark is not None and getattr(err, "problem", None) else err
+        raise SystemExit(
+            f"bootstrap_cell: error: cannot read the repository setting in {ROOT / '_config.yml'}: {why}"
+        ) from None
     paths = list(chapters(BOOK).values())
+    if not paths:
+        raise SystemExit(f"bootstrap_cell: error: no chapter notebooks (NN_name.ipynb) in {BOOK}.")
+    try:
+        if args.check:
+            found = [p for path in paths for p in problems(path, source)]
+        else:
+            # every chapter is read and checked before the first is rewritten
+            plan = [(path, _rewritten(path, source)) for path in paths]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise SystemExit(f"bootstrap_cell: error: {err}") from None
     if args.check:
-        found = [p for path in paths for p in problems(path, source)]
         for line in found:
             print(line, file=sys.stderr)
         if found:
             print("run `.venv/bin/python tools/bootstrap_cell.py` to rewrite them", file=sys.stderr)
         return 1 if found else 0
-    for path in paths:
-        if write(path, source):
-            print(f"wrote {path.relative_to(ROOT)}")
+    for path, (old, new) in plan:
+        if new != old:
+            write_atomic(path, new)
+            print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 
 

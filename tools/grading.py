@@ -44,7 +44,11 @@ test and restores an edited one before running it). A cell that raises costs
 only the exercises that depend on it; a notebook nbgrader cannot run at all
 (dead kernel, timeout) gets rows without a score, flagged ``autograde failed:``.
 
-The chapters in ``book/`` are only read.
+The chapters in ``book/`` and the submissions are only read. Bad input (an unknown
+chapter, a course folder or CSV path that is a file or folder where the other is
+needed, cannot be written, or lies in ``book/``, ``helpers/`` or the dataset mirror
+``$LAAIC_DATA_ROOT``, a course folder that overlaps the submissions, a CSV path that
+would overwrite a submission or nbgrader's files) is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import io
 import os
 import re
 import shutil
@@ -63,7 +68,20 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ROOT, ChapterError, chapters, select  # noqa: E402
+from chapters import (  # noqa: E402
+    BOOK,
+    ROOT,
+    ChapterError,
+    OutputError,
+    chapters,
+    check_writable_folder,
+    path_argument,
+    refuse_protected,
+    same_file,
+    select,
+    what_is,
+    write_atomic,
+)
 
 COURSE = ROOT / "grading"
 CODE_STUB = "answer = None  # replace None with your answer, then run the self-check below"
@@ -163,17 +181,66 @@ def source_version(nb, name: str = "notebook"):
     return out
 
 
-def _check_course(course: Path) -> Path:
+def _check_course(course: Path, book: Path = BOOK) -> Path:
+    """The nbgrader course folder: a writable folder (or creatable) that neither is, lies in nor contains
+    the book's or the helpers package's source folder or the dataset mirror; nothing is created here."""
     course = Path(course)
-    if course.exists() and not course.is_dir():
-        raise GradingError(f"the course folder {course} is a file; pass a folder (it is created if missing).")
-    resolved, book = course.resolve(), BOOK.resolve()
-    if resolved == book or book in resolved.parents or resolved in book.parents:
+    hint = "use a build folder such as grading (--course grading)"
+    if os.path.lexists(course) and not course.is_dir():
         raise GradingError(
-            f"refusing to use {course} as the nbgrader course folder: it is or contains the book's "
-            f"source folder {book}; use a build folder such as grading."
+            f"the course folder {course} is {what_is(course)}; pass a folder (it is created if missing)."
         )
+    try:
+        refuse_protected(course, "the nbgrader course into", hint, book=book, contains=True)
+        check_writable_folder(course, "the course folder", hint)
+    except OutputError as err:
+        raise GradingError(str(err)) from None
     return course
+
+
+def _check_apart(course: Path, submissions: Path) -> None:
+    """The submissions are only read: they must not be, lie in or contain the course folder nbgrader writes."""
+    c, s = Path(course).resolve(), Path(submissions).resolve()
+    if c == s or s in c.parents or c in s.parents:
+        raise GradingError(
+            f"the submissions folder {submissions} and the course folder {course} overlap; nbgrader writes into "
+            "the course folder and the submissions are only read, so keep them apart (e.g. --course grading)."
+        )
+
+
+NBGRADER_FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
+
+
+def _check_csv(out: Path, course: Path, submissions: Path | None = None, found=()) -> Path:
+    """Refuse, before anything is graded or written, a CSV path that cannot be written or would overwrite
+    an input: a folder, a path in a folder the tools only read, in the submissions folder, in the course
+    folder's nbgrader folders, or the gradebook or the course's configuration."""
+    out = Path(out)
+    hint = "pass a file name such as grades.csv with --out"
+    if out.is_dir():
+        raise GradingError(f"the CSV path {out} is a folder; {hint}.")
+    if out.name in ("", ".", ".."):
+        raise GradingError(f"the CSV path {str(out)!r} names no file; {hint}.")
+    where = out.resolve()
+    inputs = [Path(p) for _, _, p in found]
+    if submissions is not None:
+        sub = Path(submissions).resolve()
+        if sub == where or sub in where.parents:
+            raise GradingError(f"refusing to write the CSV {out} into the submissions folder {submissions}; {hint}.")
+    if any(same_file(out, p) for p in inputs):
+        raise GradingError(f"refusing to write the CSV {out}: it is a submitted notebook; {hint}.")
+    course = Path(course)
+    guarded = [course / name for name in ("gradebook.db", "nbgrader_config.py")]
+    if any(same_file(out, p) for p in guarded) or any(
+        (course / name).resolve() in where.parents for name in NBGRADER_FOLDERS
+    ):
+        raise GradingError(f"refusing to write the CSV {out}: it would overwrite nbgrader's files in {course}; {hint}.")
+    try:
+        refuse_protected(out, "the CSV", hint)
+        check_writable_folder(out.parent, "the CSV's folder", hint)
+    except OutputError as err:
+        raise GradingError(str(err)) from None
+    return out
 
 
 def _config(course: Path):
@@ -197,7 +264,7 @@ def _write_config(course: Path) -> None:
         f"c.ClearSolutions.text_stub = {TEXT_STUB!r}\n"
         f"c.Execute.timeout = {TIMEOUT}\n"
     )
-    (course / "nbgrader_config.py").write_text(text)
+    write_atomic(course / "nbgrader_config.py", text)
 
 
 def _api(course: Path):
@@ -239,7 +306,7 @@ def release(
 
     Refuses (unless ``force``) to change the release of a chapter that already has submissions in the
     course folder: they are graded against the cells they were handed out with."""
-    course = _check_course(course)
+    course = _check_course(course, book)
     try:
         sources = select(list(names or []), book)
     except ChapterError as err:
@@ -267,9 +334,7 @@ def release(
     for src, nb in converted:
         target = course / "source" / src.stem / src.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".ipynb.tmp")
-        nbformat.write(nb, tmp)
-        tmp.replace(target)
+        write_atomic(target, nbformat.writes(nb) + "\n")
         _run(api.generate_assignment(src.stem, force=True), f"generate the student release of {src.stem}")
         written.append(course / "release" / src.stem / src.name)
     return written
@@ -302,6 +367,8 @@ def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Pa
         raise GradingError(f"no submissions folder {folder}; {layout}")
     if not folder.is_dir():
         raise GradingError(f"{folder} is a file, not a folder of submissions; {layout}")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise GradingError(f"the submissions folder {folder} cannot be read (permission denied); make it readable.")
     available = chapters(book)
     ids = {stem: _expected_ids(stem, book) for stem in available}
     found, problems = [], []
@@ -314,6 +381,9 @@ def find_submissions(folder: Path, book: Path = BOOK) -> list[tuple[str, str, Pa
                 f"{student_dir}: a student folder's name is the student id and may only hold letters, "
                 "digits and . _ @ + -; rename the folder."
             )
+            continue
+        if not os.access(student_dir, os.R_OK | os.X_OK):
+            problems.append(f"{student_dir} cannot be read (permission denied); make it readable.")
             continue
         notebooks = sorted(student_dir.glob("*.ipynb"))
         if not notebooks:
@@ -447,6 +517,7 @@ def export(found, course: Path = COURSE, failed: dict | None = None) -> list[dic
     from nbgrader.api import Gradebook, MissingEntry
 
     failed = failed or {}
+    _check_gradebook(Path(course), found)
     rows = []
     with Gradebook(f"sqlite:///{(course / 'gradebook.db').resolve()}") as gb:
         for student, chapter, path in found:
@@ -504,24 +575,38 @@ def export(found, course: Path = COURSE, failed: dict | None = None) -> list[dic
 
 
 def _write_csv(rows: list[dict], out: Path) -> None:
+    """Write the rows atomically (a temporary file beside ``out``, then moved into place)."""
     out = Path(out)
-    if out.exists() and out.is_dir():
+    if out.is_dir():
         raise GradingError(f"the CSV path {out} is a folder; pass a file name such as grades.csv.")
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(out)
+    write_atomic(out, text.getvalue())
+
+
+def _check_gradebook(course: Path, found) -> None:
+    """``export`` reads a gradebook and releases that ``grade`` made; say so when they are not there."""
+    if not (course / "gradebook.db").is_file():
+        raise GradingError(f"no gradebook in {course}: nothing was graded there yet; run the grade command first.")
+    missing = sorted({c for _, c, _ in found if not (course / "release" / c / f"{c}.ipynb").is_file()})
+    if missing:
+        raise GradingError(f"no release of {', '.join(missing)} in {course}; run the grade command first.")
 
 
 def grade(
     submissions: Path, out: Path | None = None, course: Path = COURSE, quick: bool = True, book: Path = BOOK, log=print
 ) -> list[dict]:
-    """Autograde every notebook under ``submissions/<student>/`` and return (and write to ``out``) the rows."""
-    course = _check_course(course)
+    """Autograde every notebook under ``submissions/<student>/`` and return (and write to ``out``) the rows.
+
+    Every input and output path is checked before anything is copied, graded or written."""
+    course = _check_course(course, book)
+    _check_apart(course, submissions)
     found = find_submissions(submissions, book)
+    if out is not None:
+        out = _check_csv(out, course, submissions, found)
     needed = sorted({c for _, c, _ in found})
     missing = [c for c in needed if not (course / "release" / c / f"{c}.ipynb").exists()]
     if missing:
@@ -551,7 +636,9 @@ def grade(
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--course", default=str(COURSE), help="nbgrader course folder (default: grading)")
+    parser.add_argument(
+        "--course", type=path_argument, default=COURSE, help="nbgrader course folder (default: grading)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="student releases of chapters (all by default)")
     p.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
@@ -561,8 +648,10 @@ def main(argv=None) -> int:
         ("export", "write the CSV again from the gradebook (after grading written answers)"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("submissions", help="folder with one sub-folder per student")
-        p.add_argument("--out", default="grades.csv", help="the CSV to write (default: grades.csv)")
+        p.add_argument("submissions", type=path_argument, help="folder with one sub-folder per student")
+        p.add_argument(
+            "--out", type=path_argument, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)"
+        )
         if name == "grade":
             p.add_argument("--full", action="store_true", help="run the chapters at full scale, not in quick mode")
     args = parser.parse_args(argv)
@@ -578,8 +667,12 @@ def main(argv=None) -> int:
             rows = grade(Path(args.submissions), Path(args.out), course, quick=not args.full)
         else:
             course = _check_course(course)
-            rows = export(find_submissions(Path(args.submissions)), course)
-            _write_csv(rows, Path(args.out))
+            _check_apart(course, Path(args.submissions))
+            found = find_submissions(Path(args.submissions))
+            out = _check_csv(Path(args.out), course, Path(args.submissions), found)
+            _check_gradebook(course, found)
+            rows = export(found, course)
+            _write_csv(rows, out)
     except GradingError as err:
         print(f"grading: error: {err}", file=sys.stderr)
         return 2

@@ -15,7 +15,8 @@ without one, every chapter in ``book/`` is done. Writes
 
 both without outputs. The source notebooks in ``book/`` are only read: every output
 path is checked before anything is written (each folder must be a folder or
-creatable, outside ``book/``), and each file is written atomically.
+creatable, outside ``book/``, ``helpers/`` and the dataset mirror ``$LAAIC_DATA_ROOT``), and each
+file is written atomically.
 
 Cell tags used by the chapters: ``exercise`` (the question, kept),
 ``solution`` (removed for students), ``self-check`` (kept).
@@ -32,7 +33,19 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ChapterError, chapters, same_file, select  # noqa: E402
+from chapters import (  # noqa: E402
+    BOOK,
+    ChapterError,
+    OutputError,
+    chapters,
+    check_writable_folder,
+    path_argument,
+    refuse_protected,
+    same_file,
+    select,
+    what_is,
+    write_atomic,
+)
 
 
 class HandoutError(ValueError):
@@ -96,45 +109,32 @@ def instructor_version(nb):
 KINDS = ("student", "instructor")
 
 
+HINT = "pass another output folder, e.g. handouts/"
+
+
 def _check_out(out: Path, book: Path) -> Path:
     out = Path(out)
     if os.path.lexists(out) and not out.is_dir():
-        raise HandoutError(f"the output folder {out} is a file; pass a folder (it is created if missing).")
+        raise HandoutError(f"the output folder {out} is {what_is(out)}; pass a folder (it is created if missing).")
     _outside_book(out, book)
     return out
 
 
 def _outside_book(path: Path, book: Path) -> None:
-    resolved = Path(path).resolve()
-    book = Path(book).resolve()
-    if resolved == book or book in resolved.parents:
-        raise HandoutError(
-            f"refusing to write handouts into {path}: it is the book's source folder {book} or inside it, "
-            "whose notebooks must not be overwritten; pass another folder, e.g. handouts/."
-        )
+    """``path`` must not be, or lie inside, the book's source folder, the helpers package or the dataset mirror."""
+    try:
+        refuse_protected(path, "handouts into", HINT, book=book)
+    except OutputError as err:
+        raise HandoutError(str(err)) from None
 
 
 def _check_folder(folder: Path, book: Path) -> None:
-    """``folder`` must be a writable folder, or creatable, and outside the book's source folder."""
+    """``folder`` must be a writable folder, or creatable, and outside the folders the tools only read."""
     _outside_book(folder, book)
-    if os.path.lexists(folder):
-        if not folder.is_dir():
-            raise HandoutError(
-                f"{folder} exists and is not a folder, so the handouts cannot go there; "
-                "move it away or pass another output folder."
-            )
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise HandoutError(f"the folder {folder} is not writable; pass another output folder.")
-        return
-    parent = folder.parent
-    while not os.path.lexists(parent) and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise HandoutError(
-            f"cannot create the folder {folder}: {parent} is a file; move it away or pass another output folder."
-        )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise HandoutError(f"cannot create the folder {folder}: {parent} is not writable; pass another output folder.")
+    try:
+        check_writable_folder(folder, "the folder", HINT)
+    except OutputError as err:
+        raise HandoutError(str(err)) from None
 
 
 def check_targets(targets: list[Path], book: Path = BOOK, sources: list[Path] = ()) -> None:
@@ -155,14 +155,7 @@ def check_targets(targets: list[Path], book: Path = BOOK, sources: list[Path] = 
 
 def _write_atomic(nb, target: Path) -> None:
     """Write ``nb`` to a temporary file beside ``target``, then move it into place in one step."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(target, nbformat.writes(nb) + "\n")
 
 
 def write(out: Path, names: list[str] | None = None, book: Path = BOOK) -> list[Path]:
@@ -190,7 +183,7 @@ def write(out: Path, names: list[str] | None = None, book: Path = BOOK) -> list[
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", help="output folder (student/ and instructor/ are created inside)")
+    parser.add_argument("out", type=path_argument, help="output folder (student/ and instructor/ are created inside)")
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
     args = parser.parse_args(argv)
     try:

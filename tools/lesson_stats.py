@@ -140,7 +140,19 @@ def main(argv=None) -> int:
         help=f"exit 1 unless every median <= {MEDIAN_TARGET} and no function reads notebook globals",
     )
     args = parser.parse_args(argv)
-    stats = [analyse(json.loads(p.read_text(encoding="utf-8")), p.stem) for p in chapters(BOOK).values()]
+    paths = list(chapters(BOOK).values())
+    if not paths:
+        raise SystemExit(f"lesson_stats: error: no chapter notebooks (NN_name.ipynb) in {BOOK}.")
+    stats = []
+    for path in paths:
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            cells = nb.get("cells", []) if isinstance(nb, dict) else None
+            if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+                raise ValueError("not a notebook (no list of cells)")
+            stats.append(analyse(nb, path.stem))
+        except (OSError, UnicodeDecodeError, ValueError) as err:  # json.JSONDecodeError is a ValueError
+            raise SystemExit(f"lesson_stats: error: cannot read {path}: {err}") from None
     print(table(stats))
     failing = [s.name for s in stats if not s.ok]
     print(

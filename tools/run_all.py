@@ -19,10 +19,13 @@ plus ``device``), so its peak memory is measured alone. Writes, under
 
 The report files are replaced only after every chapter has been attempted,
 through temporary files, so an interrupted or refused run leaves an earlier
-report intact. Bad input (an unknown chapter, ``--device cuda`` without a
-GPU, an output folder that cannot be written, one that is, holds or lies inside
-the chapters' source folder, or one where an output would land on a chapter
-notebook) is refused before anything runs.
+report intact; each executed notebook is moved into place once its chapter
+has finished. Bad input (an unknown chapter, a ``--device`` other than auto,
+cpu or cuda, ``--device cuda`` without a GPU, an output folder that is a file or
+cannot be written, one that is, holds or lies inside the chapters' source
+folder, the ``helpers`` package or the dataset mirror ``$LAAIC_DATA_ROOT``, or
+one where an output would land on a chapter notebook or a folder) is refused
+before anything is created or runs.
 """
 
 from __future__ import annotations
@@ -37,7 +40,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapters import BOOK, ROOT, ChapterError, same_file  # noqa: E402
+from chapters import (  # noqa: E402
+    BOOK,
+    ROOT,
+    ChapterError,
+    OutputError,
+    check_writable_folder,
+    path_argument,
+    refuse_protected,
+    same_file,
+    what_is,
+    write_atomic,
+)
 from chapters import select as _select  # noqa: E402
 
 # A chapter's key results are the glued values its prose quotes, derived from
@@ -74,18 +88,19 @@ REPORTS = ("report.json", "report.md")
 
 
 def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
-    """Refuse an output folder that would overwrite a chapter or write into the book's source folder.
+    """Refuse an output folder that would overwrite a chapter or write into a folder the tools only read.
 
-    Checked before anything is created: ``out`` must not be an existing file, must not be the chapters'
-    source folder (``book`` and the folder of each chapter in ``paths``), lie inside it or contain it,
-    and no output file (an executed notebook, a report or its temporary file) may be a chapter source
-    file; paths are compared resolved, so symlinks do not get round this. Then ``out`` is created and
-    a probe file written, to refuse a folder that cannot be written.
+    Checked before anything is created, and nothing is created here: ``out`` must not be an existing file,
+    must not be the chapters' source folder (``book`` and the folder of each chapter in ``paths``), the
+    helpers package's source folder or the dataset mirror (``$LAAIC_DATA_ROOT``), lie inside one of them or
+    contain one; no output file (an executed notebook, a report) may be a chapter source file or a folder;
+    and ``out`` must be a writable folder or one that can be created. Paths are compared resolved, so
+    symlinks do not get round this.
     """
     out = Path(out)
     hint = f"pass another folder, e.g. one under {ROOT / '_build'}/ (the default is {ROOT / '_build' / 'full-run'})"
     if os.path.lexists(out) and not out.is_dir():
-        raise RunError(f"the output folder {out} is a file; {hint}.")
+        raise RunError(f"the output folder {out} is {what_is(out)}; {hint}.")
     sources = [p.resolve() for p in select_all(book)] + [Path(p).resolve() for p in paths]
     folders = sorted({Path(book).resolve()} | {s.parent for s in sources})
     where = out.resolve()
@@ -100,7 +115,11 @@ def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
                 f"refusing to write into {out}: it contains the chapters' source folder {folder}, "
                 f"whose notebooks must not be overwritten; {hint}."
             )
-    names = [Path(p).name for p in paths] + list(REPORTS) + [n + ".tmp" for n in REPORTS]
+    try:
+        refuse_protected(out, "the run's output into", hint, book=book, contains=True)
+    except OutputError as err:
+        raise RunError(str(err)) from None
+    names = [Path(p).name for p in paths] + list(REPORTS)
     for name in names:
         target = out / name
         if any(same_file(target, src) for src in sources):
@@ -108,12 +127,9 @@ def check_out(out: Path, paths=(), book: Path = BOOK) -> None:
         if target.is_dir():
             raise RunError(f"the output file {target} is a folder; move it away or {hint}.")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as err:
-        raise RunError(f"cannot write to the output folder {out} ({err.strerror}); {hint}.") from None
+        check_writable_folder(out, "the output folder", hint)
+    except OutputError as err:
+        raise RunError(str(err)) from None
 
 
 def select_all(book: Path = BOOK) -> list[Path]:
@@ -126,19 +142,33 @@ def select_all(book: Path = BOOK) -> list[Path]:
 
 # Runs one chapter in a child process and prints its peak memory: ru_maxrss of
 # RUSAGE_CHILDREN covers the kernel, which papermill starts and waits for.
+# Runs one chapter in a child process and prints its peak memory: ru_maxrss of
+# RUSAGE_CHILDREN covers the kernel, which papermill starts and waits for.
+# papermill saves the executed notebook after every cell, so it writes to a hidden temporary file beside
+# the output, moved into place once the chapter has finished (or failed with an error, which the notebook
+# then shows); an interrupted run removes it and leaves an earlier executed copy as it was.
 _CHILD = r"""
-import json, resource, sys, time, papermill
+import json, os, resource, sys, time, papermill
+from pathlib import Path
 src, dst, device, quick = sys.argv[1:5]
+tmp = Path(dst).with_name(f".{Path(dst).name}.{os.getpid()}.running.ipynb")
 params = {"device": device}
 if quick == "1":
     params["quick"] = True
 start = time.perf_counter()
-error = None
+error, finished = None, False
 try:
-    papermill.execute_notebook(src, dst, parameters=params, cwd=str(__import__("pathlib").Path(src).parent),
-                               progress_bar=False, log_output=False)
-except Exception as err:
-    error = f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"
+    try:
+        papermill.execute_notebook(src, str(tmp), parameters=params, cwd=str(Path(src).parent),
+                                   progress_bar=False, log_output=False)
+    except Exception as err:
+        error = f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"
+    finished = True
+finally:
+    if finished and tmp.is_file():
+        os.replace(tmp, dst)
+    else:
+        tmp.unlink(missing_ok=True)
 wall = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 print("RESULT " + json.dumps({"wall_s": wall, "peak_bytes": peak, "error": error}))
@@ -337,9 +367,7 @@ def markdown(report: dict) -> str:
 
 
 def _replace(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    write_atomic(path, text)
 
 
 PATH_SETTINGS = ("LAAIC_DATA_ROOT", "LAAIC_CACHE_DIR")
@@ -366,7 +394,7 @@ def main(argv=None) -> int:
     parser.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--quick", action="store_true", help="quick mode instead of full scale")
-    parser.add_argument("--out", default=str(ROOT / "_build" / "full-run"), help="output folder")
+    parser.add_argument("--out", type=path_argument, default=ROOT / "_build" / "full-run", help="output folder")
     args = parser.parse_args(argv)
     out = Path(args.out)
     for name, value in anchor_paths().items():
@@ -375,8 +403,12 @@ def main(argv=None) -> int:
         paths = select(args.chapters)
         check_device(args.device)
         check_out(out, paths)
+        out.mkdir(parents=True, exist_ok=True)
     except RunError as err:
         print(f"run_all: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"run_all: error: cannot create the output folder {out} ({err.strerror}).", file=sys.stderr)
         return 2
     report = run(paths, out, args.device, args.quick)
     _replace(out / "report.json", json.dumps(report, indent=2))
