@@ -244,10 +244,9 @@ def inference_time(
 
     from . import perf
     from .config import get_device
-    from .models import _shape
 
     _model(model)
-    input_shape = _shape(input_shape)
+    input_shape = validate.shape(input_shape, "input_shape", what="example shape such as (1, 28, 28)")
     batch_size = validate.positive_int(batch_size, "batch_size")
     repeats, warmup, min_time = _timing(repeats, "repeats", min_time, warmup)
     channels_last = validate.boolean(channels_last, "channels_last")

@@ -71,30 +71,8 @@ def _finite(a, name: str, ndim=None) -> np.ndarray:
     return validate.array(a, name, ndim=ndim)
 
 
-def _shape(shape, name: str = "shape") -> tuple[int, int]:
-    """An image shape: a pair (n1, n2) of positive ints."""
-    if isinstance(shape, (str, bytes, dict)) or not hasattr(shape, "__iter__"):
-        raise TypeError(f"{name} must be an image shape (n1, n2) of positive integers, got {validate.describe(shape)}.")
-    items = tuple(shape)
-    if len(items) != 2:
-        raise ValueError(
-            f"{name} must be an image shape (n1, n2) of positive integers, got {validate.describe(shape)}."
-        )
-    return tuple(validate.positive_int(s, f"each entry of {name}") for s in items)
-
-
-def _seed(seed) -> int:
-    return validate.integer(seed, "seed", low=0)
-
-
 def _ensemble(ensemble) -> str:
     return validate.choice(ensemble, "ensemble", ENSEMBLES)
-
-
-def _function(f, name: str, what: str) -> Callable:
-    if not callable(f):
-        raise TypeError(f"{name} must be a function {what}, got {validate.describe(f)}.")
-    return f
 
 
 def _counts(values, name: str, one: str) -> list[int]:
@@ -152,7 +130,7 @@ def measurement_matrix(m: int, n: int, ensemble: str = "gaussian", seed: int = 0
     """
     m, n = positive_int(m, "number of measurements M"), positive_int(n, "signal length N")
     ensemble = _ensemble(ensemble)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(validate.seed(seed))
     if ensemble == "gaussian":
         return rng.standard_normal((m, n)) / np.sqrt(m)
     return rng.choice([-1.0, 1.0], size=(m, n)) / np.sqrt(m)
@@ -172,7 +150,7 @@ class DCTSensing:
 
     def __post_init__(self):
         self.phi = _finite(self.phi, "Φ (phi)", ndim=2)
-        self.shape = _shape(self.shape)
+        self.shape = validate.shape(self.shape, "shape", length=2, what="image shape (n1, n2)")
         n = int(np.prod(self.shape))
         if self.phi.shape[1] != n:
             raise ValueError(
@@ -239,8 +217,8 @@ def _prox_grad(
     record: bool,
     check_lipschitz: bool = True,
 ) -> SolverResult:
-    forward = _function(forward, "forward", "x -> A x")
-    adjoint = _function(adjoint, "adjoint", "r -> Aᵀ r")
+    forward = validate.function(forward, "forward", "x -> A x")
+    adjoint = validate.function(adjoint, "adjoint", "r -> Aᵀ r")
     y = _finite(y, "measurements y", ndim=1)
     lam = validate.real(lam, "λ (lam)", low=0)
     lipschitz = validate.real(lipschitz, "the Lipschitz constant lipschitz", low=0, low_open=True)
@@ -375,7 +353,7 @@ def reconstruct(
     m = positive_int(m, "number of measurements M")
     if m > n:
         raise ValueError(f"M = {m} measurements exceed the N = {n} pixels; use M <= {n}.")
-    ensemble, seed = _ensemble(ensemble), _seed(seed)
+    ensemble, seed = _ensemble(ensemble), validate.seed(seed)
     lam_rel = validate.real(lam_rel, "lam_rel (λ as a fraction of ‖Aᵀy‖∞)", low=0)
     iters = positive_int(iters, "number of iterations")
     method = validate.choice(method, "method", ("fista", "ista", "min-norm"))
@@ -424,7 +402,7 @@ def recovery_probability(n: int, m: int, k: int, trials: int, seed: int = 0, tol
         raise ValueError(f"M = {m} exceeds N = {n}; the phase transition is defined for M <= N.")
     k = validate.integer(k, f"sparsity k (between 0 and N = {n})", low=0, high=n)
     tol = validate.real(tol, "tolerance tol", low=0, low_open=True)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(validate.seed(seed))
     wins = 0
     for _ in range(trials):
         x = np.zeros(n)
@@ -462,7 +440,7 @@ def recovery_grid(n: int, deltas, rhos, trials: int, seed: int = 0, workers: int
     one per CPU core; ``1`` runs them here, one after the other).
     """
     n, trials = positive_int(n, "signal length N (n)"), positive_int(trials, "trials")
-    seed = _seed(seed)
+    seed = validate.seed(seed)
     deltas, rhos = _fractions(deltas, "deltas"), _fractions(rhos, "rhos")
     if workers is None:
         import os
@@ -561,7 +539,7 @@ def mutual_coherence(phi: np.ndarray, shape: tuple) -> float:
     measurement sees one coefficient only).
     """
     phi = _finite(phi, "measurement matrix phi", ndim=2)
-    shape = _shape(shape)
+    shape = validate.shape(shape, "shape", length=2, what="image shape (n1, n2)")
     n = int(np.prod(shape))
     if phi.shape[1] != n:
         raise ValueError(f"phi must be an (M, {n}) array for images of shape {tuple(shape)}, got {phi.shape}.")
@@ -696,7 +674,7 @@ def error_sweep(images: dict, m_values, *, seed: int = 0, **options) -> dict:
         raise TypeError(f"images must be a non-empty dict {{name: 2-D image}}, got {validate.describe(images)}.")
     images = {name: _image(img, f"images[{name!r}]") for name, img in images.items()}
     m_values = _counts(m_values, "m_values", "number of measurements M")
-    seed = _seed(seed)
+    seed = validate.seed(seed)
     if "phi" in options:
         raise TypeError("error_sweep chooses 'phi' for every M itself (seed + M); leave it out.")
     unknown = sorted(set(options) - {"method", "ensemble", "lam_rel", "iters", "record"})
@@ -839,7 +817,7 @@ def jl_sweep(x: np.ndarray, m_values, seed: int = 0) -> dict:
     """
     m_values = _counts(m_values, "m_values", "projected dimension M")
     x = _finite(x, "points x", ndim=2)
-    seed = _seed(seed)
+    seed = validate.seed(seed)
     out = {"M": m_values, "worst": [], "q99": [], "bound": []}
     for m in m_values:
         dev = np.abs(pairwise_distortion(x, m, seed=seed) ** 2 - 1)

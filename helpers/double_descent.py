@@ -42,29 +42,8 @@ def _check_ridge(lam, name: str = "ridge strength λ") -> float:
     return validate.real(lam, name, low=0.0)
 
 
-def _seed(seed, name: str = "seed") -> int:
-    return validate.integer(seed, name, low=0, high=2**32 - 1)
-
-
 def _num_classes(num_classes, low: int = 1) -> int:
     return validate.integer(num_classes, "num_classes", low=low)
-
-
-def _labels(labels, name: str, num_classes: int, n: int | None = None) -> np.ndarray:
-    """``labels`` as a 1-D integer array of class indices 0 … num_classes − 1 (``n`` of them if given)."""
-    y = validate.array(labels, name, ndim=1, dtype=None)
-    if y.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} must be integer class indices, got dtype {y.dtype}; convert whole numbers with .astype(int)."
-        )
-    if y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(
-            f"{name} must lie in 0..{num_classes - 1} (num_classes={num_classes}), "
-            f"got values from {y.min()} to {y.max()}."
-        )
-    if n is not None and y.shape[0] != n:
-        raise ValueError(f"{name} has {y.shape[0]} entries but there are {n} examples; give one label per example.")
-    return y
 
 
 def _inputs(x, name: str, d: int | None = None) -> np.ndarray:
@@ -93,7 +72,7 @@ def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.n
     x = validate.array(x, "inputs x", ndim=2)
     if weights is None:
         width = validate.positive_int(width, "width N")
-        weights = np.random.default_rng(_seed(seed)).standard_normal((x.shape[1], width))
+        weights = np.random.default_rng(validate.seed(seed)).standard_normal((x.shape[1], width))
     else:
         weights = validate.array(weights, "weights", ndim=2)
         if weights.shape[0] != x.shape[1]:
@@ -104,7 +83,7 @@ def random_relu_features(x: np.ndarray, width: int, seed: int = 0, weights: np.n
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:
     """One-hot targets (n, num_classes) as float64."""
     num_classes = _num_classes(num_classes)
-    labels = _labels(labels, "labels", num_classes)
+    labels = validate.labels(labels, "labels", num_classes=num_classes)
     return np.eye(num_classes)[labels]
 
 
@@ -112,8 +91,8 @@ def add_label_noise(labels, fraction: float, num_classes: int = 10, seed: int = 
     """Replace a random ``fraction`` of the labels by a different, uniformly random class."""
     fraction = validate.fraction(fraction, "noise fraction", zero=True)
     num_classes = _num_classes(num_classes, low=2)
-    labels = np.array(_labels(labels, "labels", num_classes), copy=True)
-    rng = np.random.default_rng(_seed(seed))
+    labels = np.array(validate.labels(labels, "labels", num_classes=num_classes), copy=True)
+    rng = np.random.default_rng(validate.seed(seed))
     flip = rng.choice(labels.size, size=int(round(fraction * labels.size)), replace=False)
     labels[flip] = (labels[flip] + rng.integers(1, num_classes, size=flip.size)) % num_classes
     return labels
@@ -185,14 +164,14 @@ def tuned_ridge_curve(
     x_train = _inputs(x_train, "x_train")
     x_val, x_test = _inputs(x_val, "x_val", x_train.shape[1]), _inputs(x_test, "x_test", x_train.shape[1])
     num_classes = _num_classes(num_classes)
-    y_train = _labels(y_train, "y_train", num_classes, len(x_train))
-    y_val = _labels(y_val, "y_val", num_classes, len(x_val))
-    y_test = _labels(y_test, "y_test", num_classes, len(x_test))
+    y_train = validate.labels(y_train, "y_train", num_classes=num_classes, n=len(x_train))
+    y_val = validate.labels(y_val, "y_val", num_classes=num_classes, n=len(x_val))
+    y_test = validate.labels(y_test, "y_test", num_classes=num_classes, n=len(x_test))
     widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width N"))
     if isinstance(ridges, (list, tuple)) and not ridges:
         raise ValueError("give at least one ridge strength λ to choose from.")
     ridges = _list(ridges, "ridges", _check_ridge)
-    seeds = _list(seeds, "seeds", lambda s: _seed(s, "each seed in seeds"))
+    seeds = _list(seeds, "seeds", lambda s: validate.seed(s, "each seed in seeds"))
     yv, yt = one_hot(y_val, num_classes), one_hot(y_test, num_classes)
     ytr = one_hot(y_train, num_classes)
     out = {k: np.zeros((len(seeds), len(widths))) for k in ("lam", "test_mse", "test_err")}
@@ -233,12 +212,12 @@ def sweep_widths(
     x_train = _inputs(x_train, "x_train")
     x_test = _inputs(x_test, "x_test", x_train.shape[1])
     num_classes = _num_classes(num_classes, low=2)
-    y_train = _labels(y_train, "y_train", num_classes, len(x_train))
-    y_test = _labels(y_test, "y_test", num_classes, len(x_test))
+    y_train = validate.labels(y_train, "y_train", num_classes=num_classes, n=len(x_train))
+    y_test = validate.labels(y_test, "y_test", num_classes=num_classes, n=len(x_test))
     widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width N"))
     ridges = _list(ridges, "ridges", _check_ridge)
     noises = _list(noises, "noises", lambda nf: validate.fraction(nf, "noise fraction", zero=True))
-    seeds = _list(seeds, "seeds", lambda s: _seed(s, "each seed in seeds"))
+    seeds = _list(seeds, "seeds", lambda s: validate.seed(s, "each seed in seeds"))
     if max(seeds) + 1 > 2**32 - 1:
         raise ValueError(f"seeds must be below 2**32 - 1 (seed + 1 seeds the label noise), got {max(seeds)}.")
     shape = (len(seeds), len(widths), len(ridges), len(noises))
@@ -388,7 +367,7 @@ def train_width_sweep(
     widths = _list(widths, "widths", lambda w: validate.positive_int(w, "width"))
     images = validate.image_batch(images, "images", size=28)
     validate.tensor(images, "images")  # NaN and infinities
-    labels = _labels(labels, "labels", 10)
+    labels = validate.labels(labels, "labels", num_classes=10)
     if len(labels) != len(images):
         raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} training images.")
     labels = torch.from_numpy(labels)
@@ -399,7 +378,7 @@ def train_width_sweep(
     else:
         raise TypeError(f"test must be an ImageData or a tuple (inputs, labels), got {validate.describe(test)}.")
     validate.image_batch(test_x, "test inputs", channels=images.shape[1], size=28)
-    _labels(test_y, "test labels", 10, len(test_x))
+    validate.labels(test_y, "test labels", num_classes=10, n=len(test_x))
     verbose = validate.boolean(verbose, "verbose")
     try:
         device = get_device(device)

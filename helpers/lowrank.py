@@ -106,23 +106,6 @@ def check_factorizable(conv) -> nn.Conv2d:
 # ---------------------------------------------------------------------------
 
 
-def _module(model, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
-    return model
-
-
-def _shape(input_shape, name: str = "input_shape") -> tuple[int, int, int]:
-    """One image's shape (C, H, W) as a tuple of three positive ints."""
-    if isinstance(input_shape, torch.Size):
-        input_shape = tuple(input_shape)
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
-        raise TypeError(
-            f"{name} must be one image's shape (C, H, W) such as (1, 28, 28), got {validate.describe(input_shape)}."
-        )
-    return tuple(validate.positive_int(n, f"each entry of {name}") for n in input_shape)
-
-
 def _probe(model: nn.Module, input_shape, hooks: dict, name: str = "input_shape") -> None:
     """:func:`helpers.models.probe_forward`, with a model that cannot take ``input_shape`` named as such."""
     try:
@@ -256,7 +239,7 @@ def _device(device, name: str = "device"):
 
 def conv_layers(model: nn.Module) -> dict[str, nn.Conv2d]:
     """The model's Conv2d layers by qualified name, in definition order."""
-    _module(model)
+    validate.module(model)
     layers = {name: mod for name, mod in model.named_modules() if isinstance(mod, nn.Conv2d)}
     if not layers:
         raise ValueError(f"model ({type(model).__name__}) has no Conv2d layers: there is nothing to factorize.")
@@ -370,7 +353,7 @@ def breakeven_rank(conv: nn.Conv2d) -> int:
 def output_positions(model: nn.Module, input_shape: tuple) -> dict[str, int]:
     """Output pixels H'·W' of every Conv2d of ``model`` for one input of ``input_shape`` (C, H, W)."""
     layers = conv_layers(model)
-    input_shape = _shape(input_shape)
+    input_shape = validate.shape(input_shape, "input_shape", length=3, what="image shape (C, H, W)")
     names = {conv: name for name, conv in layers.items()}
     sizes = {}
 
@@ -524,7 +507,7 @@ def accuracy_grid(model: nn.Module, data, ranks: dict, *, scheme: str = "truncat
     """
     from .train import evaluate
 
-    _module(model)
+    validate.module(model)
     if not isinstance(scheme, str) or scheme not in ("svd", "separable", "truncate"):
         raise ValueError(f"unknown scheme {scheme!r}; use one of svd, separable, truncate.")
     if not isinstance(ranks, dict) or len(ranks) != 2:
@@ -686,9 +669,9 @@ def measure(
     from .train import evaluate
 
     timing = _timing(timing)
-    _module(net, "net")
-    _module(baseline, "baseline")
-    input_shape = _shape(input_shape)
+    validate.module(net, "net")
+    validate.module(baseline, "baseline")
+    input_shape = validate.shape(input_shape, "input_shape", length=3, what="image shape (C, H, W)")
     output_positions(baseline, input_shape)  # the shape fits the network
     batches = _batches(batches, baseline, input_shape)
     _data(data, "data", input_shape)
@@ -744,13 +727,13 @@ def layer_sweep(
     from .train import evaluate
 
     timing = _timing(timing)
-    _module(model)
+    validate.module(model)
     if not isinstance(grid, dict):
         raise TypeError(f"grid must be a dict {{layer name: list of ranks}}, got {validate.describe(grid)}.")
     convs = _named_convs(model, list(grid), "the layer names of grid")
     grid = {name: _check_ranks(ks, f"the ranks of {name} in grid", convs[name], name) for name, ks in grid.items()}
     pos = output_positions(model, input_shape)  # checks input_shape and that it fits the network
-    input_shape = _shape(input_shape)
+    input_shape = validate.shape(input_shape, "input_shape", length=3, what="image shape (C, H, W)")
     _data(data, "data", input_shape)
     inputs = _batch(inputs, "inputs", model, input_shape)
     base_macs = count_macs(model, input_shape)
@@ -792,7 +775,7 @@ def step_times(
 
     timing = _timing(timing)
     for label, net in (("baseline", baseline), ("candidate", candidate)):
-        _module(net, label)
+        validate.module(net, label)
         if not isinstance(getattr(net, "features", None), nn.Sequential):
             raise TypeError(f"{label} needs a .features Sequential (a ReportCNN), got {type(net).__name__}.")
     if list(baseline.features._modules) != list(candidate.features._modules):
@@ -880,7 +863,7 @@ def finetune(net: nn.Module, data, *, epochs: int, device="auto", seed: int = 0)
     """
     from .train import fit
 
-    _module(net, "net")
+    validate.module(net, "net")
     _data(data, "data")
     epochs = validate.positive_int(epochs, "epochs")
     device = _device(device)
@@ -928,7 +911,7 @@ def scheme_sweep(
         with measurements as :func:`measure` returns them.
     """
     timing = _timing(timing)
-    _module(model)
+    validate.module(model)
     fractions = _fractions(fractions, "fractions")
     layers = _names(layers, conv_layers(model))
     if not isinstance(svd, dict):
@@ -944,7 +927,7 @@ def scheme_sweep(
     finetune_epochs = validate.positive_int(finetune_epochs, "finetune_epochs")
     device = _device(device)
     seed = validate.integer(seed, "seed", low=0)
-    input_shape = _shape(input_shape)
+    input_shape = validate.shape(input_shape, "input_shape", length=3, what="image shape (C, H, W)")
     output_positions(model, input_shape)  # the shape fits the network
     _data(data, "data", input_shape)
     batches = _batches(batches, model, input_shape)

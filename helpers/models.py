@@ -115,26 +115,9 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _module(model, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
-    return model
-
-
-def _shape(input_shape, name: str = "input_shape") -> tuple[int, ...]:
-    """One example's shape, (C, H, W) or (D,): a non-empty tuple of positive integers."""
-    if isinstance(input_shape, torch.Size):
-        input_shape = tuple(input_shape)
-    if not isinstance(input_shape, (tuple, list)) or not input_shape:
-        raise TypeError(
-            f"{name} must be one example's shape as a tuple such as (1, 28, 28), got {validate.describe(input_shape)}."
-        )
-    return tuple(validate.positive_int(n, f"each entry of {name}") for n in input_shape)
-
-
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable) parameters of a model."""
-    _module(model)
+    validate.module(model)
     trainable_only = validate.boolean(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
@@ -283,7 +266,7 @@ def replace_submodule(model: nn.Module, name: str, module: nn.Module) -> None:
 
     Shared by :func:`dead_parameters` and :func:`helpers.lowrank.compress`.
     """
-    _module(model)
+    validate.module(model)
     if not isinstance(module, nn.Module):
         raise TypeError(f"the replacement module must be a torch.nn.Module, got {validate.describe(module)}.")
     if not isinstance(name, str):
@@ -307,8 +290,8 @@ def probe_forward(model: nn.Module, input_shape: tuple, hooks: dict) -> None:
     to every submodule of that type for this one pass (eval mode, no
     gradients), then removed; the model's training mode is restored.
     """
-    _module(model)
-    input_shape = _shape(input_shape)
+    validate.module(model)
+    input_shape = validate.shape(input_shape, "input_shape", what="example shape such as (1, 28, 28)")
     if not isinstance(hooks, dict):
         raise TypeError(f"hooks must be a dict {{module type: hook function}}, got {validate.describe(hooks)}.")
     for kind, hook in hooks.items():
@@ -377,7 +360,7 @@ def conv_input_sizes(model: nn.Module, input_shape: tuple) -> dict[str, tuple[in
     Introduced in the chapter "CNNs against random projections" (the box on
     dead weights). ``input_shape`` is one example's (C, H, W).
     """
-    _module(model)
+    validate.module(model)
     names = {m: n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)}
     sizes = {}
 
@@ -442,8 +425,8 @@ def dead_parameters(model: nn.Module, input_shape: tuple, batch: int = 4, seed: 
     inputs are *not* counted; at initialisation that happens by chance and is
     no design fault. Returns ``{name: count}`` for parameters with a dead entry.
     """
-    _module(model)
-    input_shape = _shape(input_shape)
+    validate.module(model)
+    input_shape = validate.shape(input_shape, "input_shape", what="example shape such as (1, 28, 28)")
     batch = validate.positive_int(batch, "batch")
     seed = validate.integer(seed, "seed", low=0, high=2**63 - 1)
     if next(model.parameters(), None) is None:

@@ -14,6 +14,7 @@ import torch
 
 from .data import ImageData
 from .validate import array, describe, fraction, image_batch, integer, positive_int, real
+from .validate import shape as shape_of
 
 __all__ = [
     "to_display",
@@ -258,13 +259,6 @@ def _sweep_array(sweep: dict, key: str, ndim: int, n: int | None, what: str, nam
     if np.any(arr < 0):
         raise ValueError(f"{name}[{key!r}] holds negative values; errors, norms and σ are never negative.")
     return arr
-
-
-def _shape(value, name: str) -> tuple:
-    """An image shape ``(height, width)`` of positive integers."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name} must be an image shape (height, width), got {describe(value)}.")
-    return tuple(positive_int(v, f"{name} {part}") for v, part in zip(value, ("height", "width")))
 
 
 def _swept(value, name: str, options: list, what: str):
@@ -1055,7 +1049,7 @@ def eigenimages(vt, shape, *, count: int = 16, cols: int = 8, figsize=(12, 3.4))
     import matplotlib.pyplot as plt
 
     vt = array(vt, "vt", ndim=2)
-    shape = _shape(shape, "shape")
+    shape = shape_of(shape, "shape", length=2, what="image shape (height, width)")
     figsize = _figsize(figsize)
     if vt.shape[1] != int(np.prod(shape)):
         raise ValueError(f"vt must be (k, {int(np.prod(shape))}) for images of shape {tuple(shape)}; got {vt.shape}.")
@@ -1225,7 +1219,7 @@ def projection_view(projection, ratios: dict, eps: float, *, image_shape, n_poin
             f"projection must be a helpers.projections.Projection (e.g. random_projection(m, d)), "
             f"got {describe(projection)}."
         )
-    h, w = _shape(image_shape, "image_shape")
+    h, w = shape_of(image_shape, "image_shape", length=2, what="image shape (height, width)")
     if h * w != projection.d:
         raise ValueError(
             f"image_shape {tuple(image_shape)} has {h * w} pixels but the projection reads {projection.d}."
@@ -1842,7 +1836,7 @@ def measurement_patterns(fig, phi, shape: tuple):
     """The rows of a measurement matrix Φ drawn as images of ``shape`` (chapter "Compressive sensing")."""
     _figure(fig)
     phi = array(phi, "phi", ndim=2)
-    shape = _shape(shape, "shape")
+    shape = shape_of(shape, "shape", length=2, what="image shape (height, width)")
     if phi.shape[1] != int(np.prod(shape)):
         raise ValueError(f"phi must be (M, {int(np.prod(shape))}) for images of shape {tuple(shape)}, got {phi.shape}.")
     axes = fig.subplots(1, phi.shape[0], squeeze=False)[0]

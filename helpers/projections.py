@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 from . import validate
-from .config import get_device
 from .cs import ENSEMBLES, measurement_matrix
 from .data import ImageData
 from .models import MLP, ReportCNN, count_macs, count_parameters
@@ -86,19 +85,6 @@ def _flat(x, what: str = "images") -> torch.Tensor:
         raise ValueError(f"{what} must have a leading batch dimension, got shape {tuple(x.shape)}.")
     x = validate.tensor(x, what, floating=False)
     return x.reshape(x.shape[0], -1)
-
-
-def _seed(seed) -> int:
-    return validate.integer(seed, "seed", low=0, high=2**32 - 1)
-
-
-def _device(device) -> torch.device:
-    """``device`` resolved now, so that a bad name fails before any training starts."""
-    try:
-        return get_device(device)
-    except (TypeError, ValueError) as err:
-        message = str(err)
-        raise type(err)(message if "device" in message else f"device: {message}") from None
 
 
 def _check_labels(y, what: str, n: int) -> torch.Tensor:
@@ -161,7 +147,7 @@ class Projection:
             )
         self.kind = validate.choice(self.kind, "kind", ("random", "pca"))
         if self.seed is not None:
-            self.seed = _seed(self.seed)
+            self.seed = validate.seed(self.seed)
 
     @property
     def m(self) -> int:
@@ -222,7 +208,7 @@ def random_projection(m: int, d: int, *, seed: int = 0, ensemble: str = "gaussia
             f"an M x D = {m} x {d} projection has {m * d:,} entries, more than the {_MAX_ENTRIES:,} this "
             "book's machines hold; check the projected dimension M and the input dimension D (the pixels of one image)."
         )
-    seed = _seed(seed)
+    seed = validate.seed(seed)
     ensemble = validate.choice(ensemble, "ensemble", ENSEMBLES)
     r = torch.from_numpy(measurement_matrix(m, d, ensemble, seed)).float()
     scale = torch.full((m,), float(np.sqrt(d / m)))
@@ -401,8 +387,8 @@ def mlp_accuracy(train, test, *, settings: dict, seed: int = 0, device="auto") -
     tx, ty = _features(test, "test")
     if tx.shape[1] != x.shape[1]:
         raise ValueError(f"train has {x.shape[1]} features per example but test has {tx.shape[1]}; project both alike.")
-    seed = _seed(seed)
-    device = _device(device)
+    seed = validate.seed(seed)
+    device = validate.device(device)
     torch.manual_seed(seed)
     net = MLP(x.shape[1])
     fit(net, (x, y), None, device=device, progress=False, seed=seed, **settings)
@@ -506,8 +492,8 @@ def compare_models(
     _check_cnn_images(train, "train")
     k = validate.integer(k, "k (the number of folds)", low=2)
     cnn_settings, mlp_settings = _check_model_settings(settings)
-    seed = _seed(seed)
-    device = _device(device)
+    seed = validate.seed(seed)
+    device = validate.device(device)
     progress = validate.boolean(progress, "progress")
     models = {
         "cnn": (lambda: ReportCNN(channels, size), train.images, cnn_settings),
@@ -585,8 +571,8 @@ def sweep_dimensions(train, test, m_values, *, settings: dict, seed: int = 0, de
             f"{len(train) - 1} principal axes; use M <= {len(train) - 1} or more training images."
         )
     settings = _check_settings(settings, "settings")
-    seed = _seed(seed)
-    device = _device(device)
+    seed = validate.seed(seed)
+    device = validate.device(device)
     # one SVD of the training images gives the principal axes for every M
     pca_all, explained = pca_projection(train, max(m_values), whiten=False)
     accuracy = {"random": [], "pca": []}
@@ -702,8 +688,8 @@ def sweep_training_size(
             raise ValueError(
                 f"settings[{key!r}] lacks {missing}: the sweep needs the epochs (a minimum) and the batch size."
             )
-    seed = _seed(seed)
-    device = _device(device)
+    seed = validate.seed(seed)
+    device = validate.device(device)
     accuracy = {"cnn": [], "mlp": []}
     for sub in subsets:
         n = len(sub)

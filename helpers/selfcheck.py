@@ -81,17 +81,6 @@ def _conv(model, layer: str, what: str):
     return getattr(model, layer)
 
 
-def _class_labels(labels, name: str, n: int | None = None) -> np.ndarray:
-    y = validate.array(labels, name, ndim=1, dtype=None)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be integer class indices, got dtype {y.dtype}.")
-    if y.min() < 0 or y.max() > 9:
-        raise ValueError(f"{name} must be digits 0 to 9, got values from {y.min()} to {y.max()}.")
-    if n is not None and len(y) != n:
-        raise ValueError(f"{name} has {len(y)} entries but {n} were expected (one per example).")
-    return y
-
-
 def _gray_mean(answer, data=None):
     if data is None:
         raise TypeError("pass data=<the grayscale ImageData> to this check.")
@@ -109,7 +98,7 @@ def _subset_overlap(answer, labels=None):
 
     if labels is None:
         raise TypeError("pass labels=<the Fashion-MNIST training labels> to this check.")
-    labels = _class_labels(labels, "labels")
+    labels = validate.labels(labels, "labels", num_classes=10)
     if len(labels) < 500:
         raise ValueError(
             f"labels must be the Fashion-MNIST training labels (the subsets hold 500 of them), got only {len(labels)}."
@@ -141,8 +130,8 @@ def _eig_match(answer):
 def _confused_pair(answer, true=None, pred=None):
     if true is None or pred is None:
         raise TypeError("pass true=<test labels> and pred=<predictions> to this check.")
-    true = _class_labels(true, "true")
-    pred = _class_labels(pred, "pred", len(true))
+    true = validate.labels(true, "true", num_classes=10)
+    pred = validate.labels(pred, "pred", num_classes=10, n=len(true))
     if answer is None:
         raise AssertionError("train-ex-confusion: no answer yet. Set `answer` to a pair of digits, e.g. (4, 9).")
     try:
@@ -390,7 +379,7 @@ def _norm_bound(answer, features=None, labels=None):
     if features is None or labels is None:
         raise TypeError("pass features=<the centred training images X> and labels=<their labels> to this check.")
     features = validate.array(features, "features", ndim=2)
-    labels = _class_labels(labels, "labels", len(features))
+    labels = validate.labels(labels, "labels", num_classes=10, n=len(features))
     value = _number(answer, "dd-ex-sigma")
     f, _ = random_relu_features(features, len(features), seed=0)
     fit = SVDFit(f)

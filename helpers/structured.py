@@ -62,22 +62,6 @@ __all__ = [
 # ------------------------------------------------------------------ helpers
 
 
-def _function(f, name: str, what: str) -> Callable:
-    if not callable(f):
-        raise TypeError(f"{name} must be a function {what}, got {validate.describe(f)}.")
-    return f
-
-
-def _shape(shape, name: str = "shape") -> tuple[int, int]:
-    """``shape`` as a pair of positive ints, e.g. a matrix's (rows, cols) or an image's (H, W)."""
-    if isinstance(shape, (str, bytes, dict)) or not hasattr(shape, "__iter__"):
-        raise TypeError(f"{name} must be a pair (rows, cols) of positive integers, got {validate.describe(shape)}.")
-    items = tuple(shape)
-    if len(items) != 2:
-        raise ValueError(f"{name} must be a pair (rows, cols) of positive integers, got {validate.describe(shape)}.")
-    return tuple(validate.positive_int(s, f"each entry of {name}") for s in items)
-
-
 def _output(value, name: str) -> np.ndarray:
     """What a reader's function returned, as a finite real array."""
     return validate.array(value, f"the output of {name}")
@@ -111,7 +95,7 @@ def _stencil2d(theta, shape: tuple | None = None, name: str = "the stencil theta
 def mat(v, shape: tuple) -> np.ndarray:
     """Column-major reshape of a vector to a matrix of ``shape`` (rows, cols)."""
     v = validate.array(v, "v", ndim=1, finite=False, dtype=None)
-    shape = _shape(shape)
+    shape = validate.shape(shape, "shape", length=2, what="pair (rows, cols)")
     if v.size != shape[0] * shape[1]:
         raise ValueError(f"v has {v.size} entries but a {shape[0]} x {shape[1]} matrix needs {shape[0] * shape[1]}.")
     return np.reshape(v, shape, order="F")
@@ -139,7 +123,7 @@ class ParametricModel:
     """
 
     def __init__(self, q, shape: tuple, nonnegative: bool = False, name: str = "model"):
-        self.shape = _shape(shape)
+        self.shape = validate.shape(shape, "shape", length=2, what="pair (rows, cols)")
         if sp.issparse(q):
             if q.dtype.kind not in "biuf":
                 raise TypeError(f"Q must hold real numbers, got a sparse matrix of dtype {q.dtype}.")
@@ -258,8 +242,8 @@ def taylor_test(f: Callable, jvp: Callable, x, v, hs=None) -> dict:
     x, v : arrays of the same shape
     hs : sequence of float, optional (default 2^-2 ... 2^-17)
     """
-    _function(f, "f", "x -> array")
-    _function(jvp, "jvp", "(x, v) -> J(x) v")
+    validate.function(f, "f", "x -> array")
+    validate.function(jvp, "jvp", "(x, v) -> J(x) v")
     x = validate.array(x, "x")
     v = validate.array(v, "direction v")
     if x.shape != v.shape:
@@ -305,8 +289,8 @@ def adjoint_test(jvp: Callable, vjp: Callable, v, w) -> float:
     ``jvp(v)`` must return an array of ``w``'s shape and ``vjp(w)`` one of
     ``v``'s shape (otherwise the inner products would broadcast into nonsense).
     """
-    _function(jvp, "jvp", "v -> J v")
-    _function(vjp, "vjp", "w -> Jᵀ w")
+    validate.function(jvp, "jvp", "v -> J v")
+    validate.function(vjp, "vjp", "w -> Jᵀ w")
     v = validate.array(v, "v")
     w = validate.array(w, "w")
     jv = _output(jvp(v), "jvp(v)")
@@ -425,7 +409,7 @@ def bccb_first_column(theta, shape: tuple) -> np.ndarray:
     Its 2-D FFT gives the eigenvalues of the block-circulant-with-circulant-
     blocks (BCCB) matrix; as a vector (row-major) it is that matrix's first column.
     """
-    shape = _shape(shape, "the image shape")
+    shape = validate.shape(shape, "the image shape", length=2, what="pair (rows, cols)")
     theta = _stencil2d(theta, shape)
     c = np.zeros(shape)
     c[: theta.shape[0], : theta.shape[1]] = theta
@@ -434,7 +418,7 @@ def bccb_first_column(theta, shape: tuple) -> np.ndarray:
 
 def bccb_matrix(theta, shape: tuple) -> sp.csr_matrix:
     """The (H·W) x (H·W) BCCB matrix of periodic 2-D convolution (images flattened row-major)."""
-    shape = _shape(shape, "the image shape")
+    shape = validate.shape(shape, "the image shape", length=2, what="pair (rows, cols)")
     theta = _stencil2d(theta, shape)
     h, w = shape
     kh, kw = theta.shape[0] // 2, theta.shape[1] // 2
@@ -489,7 +473,7 @@ def conv2d_torch_circular(theta, y) -> np.ndarray:
 
 def multichannel_matrix(theta, shape: tuple) -> sp.csr_matrix:
     """Block matrix of BCCB blocks for C_in -> C_out channels: block (o, i) convolves with theta[o, i]."""
-    shape = _shape(shape, "the image shape")
+    shape = validate.shape(shape, "the image shape", length=2, what="pair (rows, cols)")
     theta = _stencil2d(theta, shape, "the stencil bank theta", ndim=4)
     return sp.bmat(
         [[bccb_matrix(theta[o, i], shape) for i in range(theta.shape[1])] for o in range(theta.shape[0])], format="csr"

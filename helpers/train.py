@@ -57,12 +57,6 @@ OPTIMIZERS = ("adam", "sgd", "adamw")
 SCHEDULES = (None, "cosine")
 
 
-def _module(model, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {validate.describe(model)}.")
-    return model
-
-
 def _maker(make_model) -> Callable[[], nn.Module]:
     """``make_model`` checked to be callable; calling the result checks that it returns a model."""
     if not callable(make_model) or isinstance(make_model, nn.Module):
@@ -367,7 +361,7 @@ def predict(
     CNNs when it was chosen (larger batches' activations no longer fit the
     caches); ``benchmarks/bench_training.py`` measures the networks' throughput.
     """
-    _module(model)
+    validate.module(model)
     if not isinstance(inputs, torch.Tensor):
         raise TypeError(f"inputs must be a torch tensor (N, ...), got {validate.describe(inputs)}.")
     if not inputs.is_floating_point():
@@ -402,7 +396,7 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 256, device: str | tor
     dict
         ``{"loss": float, "accuracy": float, "predictions": LongTensor}``.
     """
-    _module(model)
+    validate.module(model)
     x, y = _as_tensors(data, "data")
     logits = predict(model, x, batch_size=batch_size, device=device)
     _check_classes(y, logits, "data")
@@ -426,7 +420,7 @@ def tap_gradient_norms(model: nn.Module, images: torch.Tensor, labels: torch.Ten
     dict
         ``{layer name: FloatTensor (kh, kw)}`` in definition order.
     """
-    _module(model)
+    validate.module(model)
     for name, value in (("images", images), ("labels", labels)):
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"{name} must be a torch tensor, got {validate.describe(value)}.")
@@ -484,7 +478,7 @@ def fit(
     -------
     History
     """
-    _module(model)
+    validate.module(model)
     config = FitConfig.build(config, **settings)
     progress = validate.boolean(progress, "progress")
     desc = _text(desc, "desc")
@@ -684,7 +678,7 @@ def checkpoint_path(
     session, and a change to any of them gives another.
     """
     _check_name(name)
-    _module(model)
+    validate.module(model)
     config = FitConfig.build(config, **settings)
     if train is None:
         raise TypeError(

@@ -37,6 +37,12 @@ __all__ = [
     "array",
     "tensor",
     "image_batch",
+    "shape",
+    "seed",
+    "function",
+    "module",
+    "device",
+    "labels",
 ]
 
 
@@ -291,3 +297,72 @@ def image_batch(
                 f"(shape {tuple(value.shape)})."
             )
     return value
+
+
+def shape(value, name: str, *, length: int | None = None, what: str = "shape") -> tuple[int, ...]:
+    """A shape as a tuple of positive ints: a tuple, list, ``torch.Size`` or 1-D integer array.
+
+    ``length`` fixes the number of entries (2 for an image's (H, W), 3 for one
+    image's (C, H, W)); ``what`` describes them in the message, e.g.
+    "image shape (H, W)".
+    """
+    if isinstance(value, torch.Size):
+        value = tuple(value)
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a {what} given as a tuple of positive integers, got {describe(value)}.")
+    if not value or (length is not None and len(value) != length):
+        count = f"{length} positive integers" if length is not None else "at least one positive integer"
+        raise ValueError(f"{name} must be a {what} of {count}, got {describe(value)}.")
+    return tuple(positive_int(v, f"each entry of {name}") for v in value)
+
+
+def seed(value, name: str = "seed") -> int:
+    """A random seed: an integer from 0 to 2**32 - 1 (what NumPy and torch both accept)."""
+    return integer(value, name, low=0, high=2**32 - 1)
+
+
+def function(value, name: str, what: str = "") -> Any:
+    """``value`` if it is callable; ``what`` says what it should do, e.g. "of x returning f(x)"."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a function{' ' + what if what else ''}, got {describe(value)}.")
+    return value
+
+
+def module(value, name: str = "model") -> torch.nn.Module:
+    """``value`` if it is a ``torch.nn.Module`` (a model or a layer)."""
+    if not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {describe(value)}.")
+    return value
+
+
+def device(value, name: str = "device") -> torch.device:
+    """``value`` resolved by ``helpers.config.get_device`` ('auto', 'cpu', 'cuda', 'cuda:N', a torch.device,
+    or None for 'auto'), with the argument named in any error."""
+    from .config import get_device  # config uses this module: imported here to avoid a cycle
+
+    try:
+        return get_device(value)
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        raise type(err)(message if message.startswith(name) else f"{name}: {message}") from None
+
+
+def labels(value, name: str, *, num_classes: int | None = None, n: int | None = None) -> np.ndarray:
+    """``value`` as a 1-D integer array of class indices 0 … ``num_classes`` − 1, ``n`` of them if given.
+
+    Floats are refused even when whole (``.astype(int)`` them on purpose), and
+    so are booleans: a label is a class index, not a number to round.
+    """
+    y = array(value, name, ndim=1, dtype=None)
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {y.dtype}; convert whole numbers with .astype(int)."
+        )
+    if y.min() < 0 or (num_classes is not None and y.max() >= num_classes):
+        top = f"0..{num_classes - 1}" if num_classes is not None else "0 or more"
+        raise ValueError(f"{name} must be class indices {top}, got values from {y.min()} to {y.max()}.")
+    if n is not None and y.shape[0] != n:
+        raise ValueError(f"{name} has {y.shape[0]} entries but there are {n} examples; give one label per example.")
+    return y

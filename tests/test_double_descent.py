@@ -93,7 +93,7 @@ def test_other_bad_input():
         double_descent.random_relu_features(np.ones(3), 2)
     with pytest.raises(ValueError, match="targets must have 3 rows \\(one per example\\), got shape \\(2, 1\\)"):
         double_descent.SVDFit(np.ones((3, 4))).coefficients(np.ones((2, 1)))
-    with pytest.raises(ValueError, match="labels must lie in 0..9"):
+    with pytest.raises(ValueError, match="labels must be class indices 0..9"):
         double_descent.one_hot([0, 10])
 
 
