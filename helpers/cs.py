@@ -494,13 +494,13 @@ def donoho_tanner_rho(delta) -> np.ndarray:
         got = f"{deltas[0]:g}" if deltas.size == 1 else f"values from {deltas.min():g} to {deltas.max():g}"
         raise ValueError(f"delta: δ = M/N must lie in (0, 1], got {got}.")
     out = []
-    for d in deltas:
+    for d in deltas.ravel():
         if d >= 1:
             out.append(1.0)
             continue
         eps = optimize.brentq(lambda e, d=d: statistical_dimension_l1(e) - d, 1e-12, 1 - 1e-12, xtol=1e-13)
         out.append(eps / d)
-    out = np.asarray(out)
+    out = np.asarray(out).reshape(deltas.shape)
     return out if np.ndim(delta) else float(out[0])
 
 

@@ -69,6 +69,7 @@ def check_rank(k, top: int, what: str) -> int:
     ValueError
         If ``k`` is outside 1 … ``top``.
     """
+    top = validate.integer(top, "top (the largest rank allowed)", low=0)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"rank k must be an integer from 1 to {top} ({what}), not {validate.describe(k)}.")
     if not 1 <= k <= top:

@@ -84,6 +84,9 @@ def integer(value, name: str, *, low: int | None = None, high: int | None = None
             value = value.item()
     elif isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
         value = value.item()
+    for bound, label in ((low, "low"), (high, "high")):
+        if bound is not None and not _is_int(bound):
+            raise TypeError(f"the bound {label} for {name} must be an integer or None, got {describe(bound)}.")
     if not _is_int(value):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             hint = f" (write {int(value)}, without the decimal point)"
@@ -129,6 +132,9 @@ def real(
             pass
         else:
             value = value.item()
+    for bound, label in ((low, "low"), (high, "high")):
+        if bound is not None and (not _is_real(bound) or np.isnan(bound)):
+            raise TypeError(f"the bound {label} for {name} must be a real number or None, got {describe(bound)}.")
     if not _is_real(value):
         kind = "a complex number" if isinstance(value, (complex, np.complexfloating)) else describe(value)
         raise TypeError(f"{name} must be a real number, got {kind}.")
@@ -164,11 +170,18 @@ def boolean(value, name: str) -> bool:
 
 def choice(value, name: str, options: Iterable) -> Any:
     """``value`` if it is one of ``options`` (strings compare case-sensitively)."""
+    if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+        raise TypeError(f"options for {name} must be a list of the allowed values, got {describe(options)}.")
     options = tuple(options)
-    try:
-        ok = value in options
-    except TypeError:
-        ok = False
+    if not options:
+        raise ValueError(f"options for {name} is empty: give at least one allowed value.")
+    if isinstance(value, (np.ndarray, torch.Tensor, list, dict, set)):
+        ok = False  # a container is never one of the options (and `in` would compare element-wise)
+    else:
+        try:
+            ok = any(value == o and type(value) is not bool or value is o for o in options)
+        except (TypeError, ValueError):
+            ok = False
     if isinstance(value, bool) and not any(isinstance(o, bool) for o in options):
         ok = False
     if not ok:
@@ -180,7 +193,10 @@ def choice(value, name: str, options: Iterable) -> Any:
 def _ndims(ndim) -> tuple[int, ...] | None:
     if ndim is None:
         return None
-    return (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    dims = (ndim,) if _is_int(ndim) else tuple(ndim) if isinstance(ndim, (tuple, list)) else None
+    if not dims or not all(_is_int(d) and d >= 0 for d in dims):
+        raise TypeError(f"ndim must be a number of dimensions (an int >= 0) or a tuple of them, got {describe(ndim)}.")
+    return tuple(int(d) for d in dims)
 
 
 def _shape_text(ndim: tuple[int, ...]) -> str:
@@ -287,10 +303,14 @@ def image_batch(
         raise ValueError(f"{name} must have shape (N, C, H, W), got shape {tuple(value.shape)}.")
     if value.shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (shape {tuple(value.shape)}).")
+    if channels is not None:
+        channels = positive_int(channels, f"channels (the channel count expected of {name})")
+    if size is not None:
+        size = shape((size, size) if _is_int(size) else size, f"size (the image size expected of {name})", length=2)
     if channels is not None and value.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channel(s), got {value.shape[1]} (shape {tuple(value.shape)}).")
     if size is not None:
-        hw = (size, size) if isinstance(size, int) else tuple(size)
+        hw = size
         if tuple(value.shape[2:]) != hw:
             raise ValueError(
                 f"{name} must have {hw[0]} x {hw[1]} images, got {value.shape[2]} x {value.shape[3]} "
@@ -306,6 +326,8 @@ def shape(value, name: str, *, length: int | None = None, what: str = "shape") -
     image's (C, H, W)); ``what`` describes them in the message, e.g.
     "image shape (H, W)".
     """
+    if length is not None:
+        length = positive_int(length, f"length (of the shape expected of {name})")
     if isinstance(value, torch.Size):
         value = tuple(value)
     if isinstance(value, np.ndarray) and value.ndim == 1:
@@ -355,6 +377,10 @@ def labels(value, name: str, *, num_classes: int | None = None, n: int | None = 
     Floats are refused even when whole (``.astype(int)`` them on purpose), and
     so are booleans: a label is a class index, not a number to round.
     """
+    if num_classes is not None:
+        num_classes = positive_int(num_classes, f"num_classes (for {name})")
+    if n is not None:
+        n = integer(n, f"n (the number of examples for {name})", low=0)
     y = array(value, name, ndim=1, dtype=None)
     if y.dtype.kind not in "iu":
         raise TypeError(

@@ -110,3 +110,24 @@ def test_make_test_executes_each_chapter_once_and_builds_strictly_from_those_out
     # nothing else in the run executes the chapters of book/ as a whole
     assert sum("book" in c.split("#")[0].split() for c in commands) == 1
     assert "export LAAIC_QUICK=1" in script
+
+
+def test_bad_input_census_sorts_every_generic_bad_call_and_writes_nothing(tmp_path):
+    # the census of tools/bad_input_census.py on one battery: every call is counted,
+    # svd answers no generic bad value with a library-internal error, and the checkout is untouched
+    before = sorted(p.name for p in ROOT.iterdir())
+    done = subprocess.run(
+        [sys.executable, "tools/bad_input_census.py", "svd"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    match = re.fullmatch(r"(\d+) calls: (\d+) clear, (\d+) unnamed, (\d+) other, (\d+) accepted", last)
+    assert match, last
+    total, clear, unnamed, other, accepted = map(int, match.groups())
+    assert total == clear + unnamed + other + accepted and clear > 200
+    assert other == 0, done.stdout
+    assert sorted(p.name for p in ROOT.iterdir()) == before
+    refused = subprocess.run(
+        [sys.executable, "tools/bad_input_census.py", "no_such_module"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "no battery for no_such_module" in refused.stderr
