@@ -52,6 +52,10 @@ __all__ = [
     "eigenfilters",
     "forward_pass_errors",
     "forward_pass_table",
+    "circular_conv_matrix",
+    "operator_singular_values",
+    "operator_norm",
+    "jacobian_norms",
 ]
 
 #: The dtypes an SVD can be computed in (torch.linalg.svd has no half precision).
@@ -548,3 +552,143 @@ def forward_pass_table(errors: dict) -> str:
     for (key, tag), row in errors["outputs"].items():
         lines.append(f"{key:<9}{'float' + tag:>8}{row['abs']:>28.1e}{row['rel']:>26.1e}{row['own']:>28.1e}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------- the layer as an operator on images
+
+
+def _kernel(weight, name: str = "weight") -> torch.Tensor:
+    """A layer's 4-D kernel (c_out, c_in, kh, kw) in float64, from a Conv2d or the tensor itself."""
+    if isinstance(weight, nn.Module):
+        conv = _conv_layer(weight, name)
+        if conv.groups != 1 or conv.dilation != (1, 1) or conv.stride != (1, 1):
+            raise ValueError(
+                f"{name} must have groups=1, dilation 1 and stride 1 for the FFT route, got groups={conv.groups}, "
+                f"dilation={conv.dilation}, stride={conv.stride}."
+            )
+        weight = conv.weight
+    w = validate.tensor(weight, name, ndim=4)
+    return w.detach().to("cpu", torch.float64)
+
+
+def _image_size(n, w: torch.Tensor, name: str = "n") -> int:
+    n = validate.positive_int(n, f"{name} (the image size)")
+    if n < max(w.shape[2:]):
+        raise ValueError(
+            f"{name} (the image size) must be at least the kernel size {tuple(w.shape[2:])}, got {n}: "
+            "a circular convolution wraps a kernel around the image only once."
+        )
+    return n
+
+
+def circular_conv_matrix(weight, n: int) -> torch.Tensor:
+    """The layer as one dense matrix on n x n images with circular (periodic) padding, in float64.
+
+    Column ``j`` is the layer's output, flattened, for the ``j``-th unit
+    image (channel-major, then rows, then columns), so the matrix has shape
+    ``(c_out·n², c_in·n²)``. Built by applying ``conv2d`` to every unit image:
+    for checking the FFT route on small sizes, not for large layers.
+    """
+    w = _kernel(weight)
+    n = _image_size(n, w)
+    c_out, c_in, kh, kw = w.shape
+    if c_in * n * n > 20_000:
+        raise ValueError(
+            f"n (the image size) = {n} gives a dense matrix with {c_in * n * n:,} columns, too large to build; "
+            "use a smaller n, or operator_singular_values, which never forms it."
+        )
+    basis = torch.eye(c_in * n * n, dtype=torch.float64).reshape(-1, c_in, n, n)
+    top, left = (kh - 1) // 2, (kw - 1) // 2
+    padded = nn.functional.pad(basis, (left, kw - 1 - left, top, kh - 1 - top), mode="circular")
+    return nn.functional.conv2d(padded, w).reshape(c_in * n * n, c_out * n * n).T
+
+
+def operator_singular_values(weight, n: int) -> torch.Tensor:
+    """All singular values of the layer as a linear map on n x n images with circular padding, largest first.
+
+    Sedghi, Gupta & Long (ICLR 2019): the 2-D DFT block-diagonalises the
+    layer into one ``c_out x c_in`` matrix K̂(ω) per frequency ω, the FFT of
+    the kernel zero-padded to n x n; the layer's singular values are theirs,
+    ``n² · min(c_out, c_in)`` in all. ``weight`` is a Conv2d (stride 1,
+    groups 1, no dilation) or its 4-D weight tensor.
+    """
+    w = _kernel(weight)
+    n = _image_size(n, w)
+    k_hat = torch.fft.fft2(w, s=(n, n))  # (c_out, c_in, n, n): K̂(ω) for every frequency ω
+    per_frequency = torch.linalg.svdvals(k_hat.permute(2, 3, 0, 1))  # (n, n, min(c_out, c_in))
+    return per_frequency.flatten().sort(descending=True).values
+
+
+def operator_norm(conv, input_shape, *, tol: float = 1e-10) -> float:
+    """The spectral norm ‖A‖₂ of a Conv2d layer with its own padding and stride (bias left out).
+
+    ``A`` is the layer as a linear map on inputs of shape ``input_shape`` =
+    (C, H, W). It is never formed: ``conv2d`` gives A v and its adjoint Aᵀy
+    (``conv_transpose2d``) comes from autograd. Power iteration on AᵀA
+    converges slowly when the top two singular values are close, so the
+    largest one is found by its Krylov-subspace refinement, Lanczos
+    (ARPACK, through ``scipy.sparse.linalg.svds``), in float64 to relative
+    accuracy ``tol``.
+    """
+    from scipy.sparse.linalg import LinearOperator, svds
+
+    conv = _conv_layer(conv)
+    input_shape = validate.shape(input_shape, "input_shape", length=3, what="image shape (C, H, W)")
+    if input_shape[0] != conv.in_channels:
+        raise ValueError(f"input_shape has {input_shape[0]} channels but the layer takes {conv.in_channels}.")
+    tol = validate.real(tol, "tol", low=0, low_open=True, high=1e-2)
+    w = conv.weight.detach().to("cpu", torch.float64)
+
+    def forward(v):
+        return nn.functional.conv2d(v, w, None, conv.stride, conv.padding, conv.dilation, conv.groups)
+
+    try:
+        out_shape = forward(torch.zeros(1, *input_shape, dtype=torch.float64)).shape[1:]
+    except RuntimeError:
+        raise ValueError(f"input_shape {input_shape} is too small for the layer's kernel {conv.kernel_size}.") from None
+    n_in, n_out = int(np.prod(input_shape)), int(np.prod(out_shape))
+    if min(n_in, n_out) < 2:
+        raise ValueError(f"input_shape {input_shape} gives a {n_out} x {n_in} operator; use larger images.")
+
+    def matvec(v):
+        return forward(torch.from_numpy(np.ascontiguousarray(v, dtype=np.float64)).reshape(1, *input_shape)).ravel()
+
+    def rmatvec(y):
+        v = torch.zeros(1, *input_shape, dtype=torch.float64, requires_grad=True)
+        y = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float64)).reshape(1, *out_shape)
+        (adjoint,) = torch.autograd.grad(forward(v), v, grad_outputs=y)  # Aᵀy: A is linear
+        return adjoint.ravel()
+
+    op = LinearOperator(
+        (n_out, n_in),
+        matvec=lambda v: matvec(v).numpy(),
+        rmatvec=lambda y: rmatvec(y).numpy(),
+        dtype=np.float64,
+    )
+    rng = np.random.default_rng(0)
+    top = svds(op, k=1, tol=tol, return_singular_vectors=False, v0=rng.standard_normal(min(n_in, n_out)))
+    return float(top[0])
+
+
+def jacobian_norms(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """‖J(x)‖₂, the spectral norm of the Jacobian of the logits with respect to each input image.
+
+    One backward pass per output (the images are independent, so each pass
+    gives that row of every image's Jacobian); then the largest singular
+    value of each (outputs x pixels) Jacobian. A network of ReLU, max-pooling
+    and linear layers is linear near almost every x, so each value is a lower
+    bound on its Lipschitz constant.
+    """
+    model = validate.module(model)
+    x = validate.tensor(x, "x", ndim=4)
+    x = x.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = model(x)
+        if out.dim() != 2:
+            raise ValueError(f"model must return logits of shape (N, classes), got shape {tuple(out.shape)}.")
+        rows = [
+            torch.autograd.grad(out[:, k].sum(), x, retain_graph=k < out.shape[1] - 1)[0].flatten(1)
+            for k in range(out.shape[1])
+        ]
+    jac = torch.stack(rows, dim=1).double()  # (N, classes, pixels)
+    return torch.linalg.matrix_norm(jac, ord=2)

@@ -64,6 +64,7 @@ __all__ = [
     "matrix_images",
     "convolution_timing_curves",
     "layer_spectra",
+    "operator_spectra",
     "relu_mask_growth",
     "coordinate_spread",
     "eigenfilters_and_filters",
@@ -2201,6 +2202,48 @@ def layer_spectra(spectra: dict, *, levels=(0.95, 0.99), figsize=(11, 3.6)):
     axes[1].set(xlabel="k", ylabel="Σᵢ≤ₖ σᵢ² / Σ σᵢ²", title="cumulative energy")
     for ax in axes:
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def operator_spectra(layers: dict, *, bins: int = 40, figsize=(11, 3.6)):
+    """Each layer's operator singular values (histogram) against its patch matrix's, one panel per layer.
+
+    Introduced in the chapter "Every convolutional layer is an SVD" ("The
+    layer as an operator"). ``layers`` maps a panel title to a pair
+    ``(operator, patch)``: all singular values of the layer as a map on
+    images (:func:`helpers.conv_svd.operator_singular_values`) and those of
+    its patch matrix W. The patch values are drawn as vertical lines, and
+    the bound 3σ₁(W) that no operator value exceeds (3 x 3 kernels) as a
+    dashed line.
+    """
+    import matplotlib.pyplot as plt
+
+    _mapping(layers, "layers", "{title: (operator singular values, patch singular values)}")
+    bins = integer(bins, "bins", low=2, high=1000)
+    figsize = _figsize(figsize)
+    checked = {}
+    for title, pair in layers.items():
+        _text(title, "each title of layers")
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(
+                f"layers[{title!r}] must be a pair (operator, patch) of singular values, got {describe(pair)}."
+            )
+        values = []
+        for part, sv in zip(("operator", "patch"), pair):
+            sv = array(sv, f"the {part} singular values of {title!r}", ndim=1)
+            if np.any(sv < 0) or not np.any(sv > 0):
+                raise ValueError(f"the {part} singular values of {title!r} must be non-negative and not all zero.")
+            values.append(sv)
+        checked[title] = values
+    fig, axes = plt.subplots(1, len(checked), figsize=figsize, squeeze=False)
+    for ax, (title, (op, patch)) in zip(axes[0], checked.items()):
+        ax.hist(op, bins=bins, color="tab:blue", alpha=0.8, label=f"operator ({op.size:,} values)")
+        for i, v in enumerate(patch):
+            ax.axvline(v, color="tab:orange", lw=1, label=f"patch matrix W ({patch.size})" if i == 0 else None)
+        ax.axvline(3 * patch.max(), color="black", ls="--", lw=1, label="3σ₁(W)")
+        ax.set(xlabel="singular value", ylabel="count", title=title)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

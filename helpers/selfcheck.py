@@ -287,6 +287,22 @@ def _blank_fires(answer, model=None, data=None):
     )
 
 
+def _operator_norm(answer, model=None):
+    from .conv_svd import operator_singular_values
+
+    if model is None:
+        raise TypeError("pass model=<the TinyConvNet> to this check.")
+    conv = _conv(model, "conv2", "the TinyConvNet")
+    if tuple(conv.weight.shape) != (16, 8, 3, 3):
+        raise ValueError(f"model must be the TinyConvNet (conv2: 16 x 8 x 3 x 3), got {tuple(conv.weight.shape)}.")
+    value = _number(answer, "convsvd-ex-opnorm")
+    expected = float(operator_singular_values(conv, 13)[0])
+    return abs(value - expected) <= 1e-6 * expected, (
+        "take torch.fft.fft2 of conv2's weight with s=(13, 13), move the two frequency axes to the front, "
+        "and take the largest of all the singular values (torch.linalg.svdvals) of the 16 x 8 matrices."
+    )
+
+
 def _breakeven(answer):
     return abs(_number(answer, "lr-ex-breakeven") - 288 / 41) < 0.01, (
         "solve k (C_in·9 + C_out) = C_out·C_in·9 for C_in = 1, C_out = 32."
@@ -429,6 +445,7 @@ CHECKS = {
     ),
     "convsvd-ex-null": _invisible_images,
     "convsvd-ex-bias": _blank_fires,
+    "convsvd-ex-opnorm": _operator_norm,
     "lr-ex-breakeven": _breakeven,
     "lr-ex-energy": _energy_rank,
     "lr-ex-data": _data_aware,

@@ -263,6 +263,63 @@ SPECS = [
 ]
 
 
+# the layer as an operator on whole images (FFT route, dense check, Lanczos, Jacobians)
+BAD_KERNEL = [
+    "w",
+    None,
+    torch.ones(3, 3),  # not 4-D
+    torch.ones(0, 2, 3, 3),
+    torch.full((3, 2, 3, 3), NAN),
+    torch.ones(3, 2, 3, 3, dtype=torch.complex64),
+    nn.Linear(2, 2),
+    _conv(2, 3, 3, stride=2),  # the FFT route needs stride 1
+    _conv(2, 4, 3, groups=2),
+]
+BAD_N = [True, 0, -1, 2, 2.5, "6", None]  # 2 is smaller than the 3 x 3 kernel
+SPECS += [
+    spec(
+        conv_svd.operator_singular_values,
+        {"weight": CONV, "n": 6},
+        {"weight": BAD_KERNEL, "n": BAD_N},
+        says={"weight": ("weight",), "n": ("image size",)},
+    ),
+    spec(
+        conv_svd.circular_conv_matrix,
+        {"weight": CONV.weight, "n": 4},
+        {"weight": BAD_KERNEL, "n": BAD_N},
+        says={"weight": ("weight",), "n": ("image size",)},
+        extra=[("n", 200)],
+    ),
+    spec(
+        conv_svd.operator_norm,
+        {"conv": CONV, "input_shape": (2, 6, 6), "tol": 1e-8},
+        {
+            "conv": BAD_CONV,
+            "input_shape": ["2,6,6", None, (2, 6), (3, 6, 6), (2, 2, 2), (2, 0, 6), (2, 6.5, 6)],
+            "tol": [True, 0, -1e-3, 0.5, NAN, "1e-8", None],
+        },
+        says={"conv": CONV_SAYS},
+    ),
+    spec(
+        conv_svd.jacobian_norms,
+        {"model": TINY, "x": TX},
+        {
+            "model": "module",
+            "x": [
+                "abc",
+                None,
+                torch.ones(3),
+                torch.ones(0, 1, 28, 28),
+                torch.full((1, 1, 28, 28), NAN),
+                torch.ones(1, 3, 28, 28),
+                torch.ones(1, 1, 32, 32),
+            ],
+        },
+        says={"x": ("x must", "x is", "x contains", "input x", "x has")},
+    ),
+]
+
+
 @pytest.mark.parametrize("s, arg, value", bad_cases(SPECS))
 def test_bad_input_is_refused_by_name(s, arg, value):
     check_bad(s, arg, value)

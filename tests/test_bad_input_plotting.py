@@ -747,6 +747,22 @@ SPECS = [
         says={"spectra": ("spectra", "singular values")},
     ),
     spec(
+        plotting.operator_spectra,
+        {"layers": {"l": (np.array([3.0, 2.0, 1.0]), np.array([1.0, 0.5]))}, "bins": 5, "figsize": (6, 3)},
+        {"layers": DICT, "bins": [True, 1, 0, 2.5, "5", None, 10**6], "figsize": FIGSIZE},
+        extra=[
+            ("layers", {"l": np.ones(3)}),
+            ("layers", {"l": (np.ones(3),)}),
+            ("layers", {"l": (np.ones((2, 2)), np.ones(2))}),
+            ("layers", {"l": ("abc", np.ones(2))}),
+            ("layers", {"l": (np.ones(3), [NAN])}),
+            ("layers", {"l": (-np.ones(3), np.ones(2))}),
+            ("layers", {"l": (np.zeros(3), np.ones(2))}),
+            ("layers", {3: (np.ones(3), np.ones(2))}),
+        ],
+        says={"layers": ("layers", "singular values")},
+    ),
+    spec(
         plotting.relu_mask_growth,
         {"sizes": [100, 1000], "counts": [10, 30], "channels": 8, "report": (500, 40), "figsize": (5, 3)},
         {

@@ -231,3 +231,66 @@ def test_relu_mask_counts_are_exact_for_more_than_63_filters():
     # apart, strictly inside) fall in every one of the 69 gaps between neighbours -> 69 patterns
     x = torch.linspace(-0.999, 0.999, 31 * 31).reshape(1, 1, 31, 31)
     assert conv_svd.relu_mask_counts(conv2, x, [31 * 31]) == [69]
+
+
+# ------------------------------------------------- the layer as an operator on whole images
+
+
+@pytest.mark.parametrize(
+    "shape, n",
+    [((4, 3, 3, 3), 6), ((4, 3, 3, 3), 3), ((8, 1, 3, 3), 7), ((3, 5, 3, 3), 5), ((2, 2, 2, 4), 5), ((1, 1, 1, 1), 4)],
+)
+def test_fft_singular_values_are_those_of_the_assembled_matrix(shape, n):
+    # Sedghi, Gupta & Long: the union over frequencies of the singular values of K̂(ω)
+    w = torch.randn(*shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    dense = torch.linalg.svdvals(conv_svd.circular_conv_matrix(w, n))
+    fft = conv_svd.operator_singular_values(w, n)
+    assert fft.shape == (n * n * min(shape[:2]),) == dense.shape
+    assert torch.all(fft[:-1] >= fft[1:])  # largest first
+    assert float((fft - dense).abs().max()) <= 1e-10 * float(dense[0])
+
+
+def test_the_assembled_matrix_is_the_circular_convolution():
+    w = torch.randn(3, 2, 3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    x = torch.randn(1, 2, 5, 5, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    conv = torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular", bias=False).double()
+    with torch.no_grad():
+        conv.weight.copy_(w)
+    expected = conv(x).flatten()
+    assert torch.allclose(conv_svd.circular_conv_matrix(w, 5) @ x.flatten(), expected, atol=1e-12)
+
+
+def test_operator_singular_values_keep_the_energy_and_the_patch_bound():
+    # Parseval: Σσ² over all frequencies = n²‖W‖_F²; each K̂(ω) is W times unit phases: σ ≤ √(kh·kw)·σ₁(W)
+    conv = torch.nn.Conv2d(3, 5, 3, bias=False)
+    n = 9
+    op = conv_svd.operator_singular_values(conv, n)
+    w = conv.weight.detach().double()
+    assert float((op**2).sum()) == pytest.approx(n * n * float((w**2).sum()), rel=1e-12)
+    sigma1 = float(conv_svd.layer_svd(conv)["S"][0])
+    assert float(op[0]) <= 3 * sigma1 * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("kwargs, size", [({}, 10), ({"padding": 1}, 10), ({"stride": 2}, 11), ({"padding": 2}, 7)])
+def test_operator_norm_is_the_largest_singular_value_of_the_zero_padded_layer(kwargs, size):
+    conv = torch.nn.Conv2d(3, 4, 3, bias=False, **kwargs).double()
+    n_in = 3 * size * size
+    basis = torch.eye(n_in, dtype=torch.float64).reshape(n_in, 3, size, size)
+    with torch.no_grad():
+        dense = torch.nn.functional.conv2d(basis, conv.weight, None, conv.stride, conv.padding).reshape(n_in, -1).T
+    exact = float(torch.linalg.matrix_norm(dense, 2))
+    assert conv_svd.operator_norm(conv, (3, size, size)) == pytest.approx(exact, rel=1e-8)
+    if "stride" not in kwargs:  # zero padding keeps a block of the circular operator: its norm is a bound
+        p = kwargs.get("padding", 0)
+        assert exact <= float(conv_svd.operator_singular_values(conv, size + 2 * p)[0]) * (1 + 1e-12)
+
+
+def test_jacobian_norms_are_those_of_the_full_jacobian():
+    torch.manual_seed(0)
+    model = TinyConvNet().eval()
+    x = torch.rand(3, 1, 28, 28)
+    norms = conv_svd.jacobian_norms(model, x)
+    assert norms.shape == (3,)
+    for i in range(3):
+        jac = torch.autograd.functional.jacobian(lambda z: model(z[None])[0], x[i]).reshape(10, -1).double()
+        assert float(norms[i]) == pytest.approx(float(torch.linalg.matrix_norm(jac, 2)), rel=1e-5)

@@ -169,6 +169,15 @@ def _norm_bound():
     return float(np.linalg.norm(beta) / (abs(u[:, -1] @ y) / s[-1])), dict(features=x, labels=labels)
 
 
+@functools.cache
+def _operator_norm():
+    torch.manual_seed(0)
+    model = TinyConvNet()
+    w = model.conv2.weight.detach().double()
+    k_hat = torch.fft.fft2(w, s=(13, 13)).permute(2, 3, 0, 1)  # one 16 x 8 matrix per frequency
+    return float(torch.linalg.svdvals(k_hat).max()), dict(model=model)
+
+
 # label -> a function giving (a right answer, the context the check needs)
 RIGHT = {
     "datasets-ex-subset": _subset,
@@ -188,6 +197,7 @@ RIGHT = {
     "convsvd-ex-orthogonal": lambda: (2e-16, {}),
     "convsvd-ex-null": _conv1_null_space,
     "convsvd-ex-bias": _blank_fires,
+    "convsvd-ex-opnorm": _operator_norm,
     "lr-ex-breakeven": lambda: (288 / 41, {}),
     "lr-ex-energy": _energy_rank,
     "lr-ex-data": _data_aware,
@@ -253,6 +263,7 @@ def test_the_confusion_check_explains_a_missing_or_malformed_pair():
         ("cs-ex-coherence", "shape="),
         ("convsvd-ex-null", "model="),
         ("convsvd-ex-bias", "model=.*data="),
+        ("convsvd-ex-opnorm", "model="),
         ("lr-ex-energy", "model="),
         ("lr-ex-data", "model=.*images=.*data="),
         ("rp-ex-pca-random", "images=.*projection="),
