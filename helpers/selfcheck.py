@@ -303,6 +303,19 @@ def _operator_norm(answer, model=None):
     )
 
 
+def _worst_recall(answer, true=None, pred=None):
+    if true is None or pred is None:
+        raise TypeError("pass true=<test labels> and pred=<predictions> to this check.")
+    true = validate.labels(true, "true", num_classes=10)
+    pred = validate.labels(pred, "pred", num_classes=10, n=len(true))
+    value = _number(answer, "svd-ex-subspace")
+    recall = [float((pred[true == d] == d).mean()) if np.any(true == d) else 1.0 for d in range(10)]
+    return value == int(np.argmin(recall)), (
+        "for each digit d, the fraction of the test images of d predicted as d; the answer is the digit "
+        "where that fraction is smallest."
+    )
+
+
 def _breakeven(answer):
     return abs(_number(answer, "lr-ex-breakeven") - 288 / 41) < 0.01, (
         "solve k (C_in·9 + C_out) = C_out·C_in·9 for C_in = 1, C_out = 32."
@@ -434,6 +447,7 @@ CHECKS = {
     ),
     "train-ex-confusion": _confused_pair,
     "svd-ex-rank-one": _rank_one,
+    "svd-ex-subspace": _worst_recall,
     "cs-ex-pt": _phase_transition,
     "cs-ex-coherence": _coherence,
     "cs-ex-jl": _jl_worst,

@@ -33,6 +33,8 @@ __all__ = [
     "bundled_image",
     "truncation_sweep",
     "nearest_centroid_accuracies",
+    "subspace_bases",
+    "subspace_predict",
     "check_rank",
     "positive_int",
 ]
@@ -441,3 +443,65 @@ def nearest_centroid_accuracies(train_x, train_y, test_x, test_y, ks) -> list[fl
             clf = NearestCentroid().fit(train_x[:, :k], train_y)
             acc.append(float((clf.predict(test_x[:, :k]) == test_y).mean()))
     return acc
+
+
+def subspace_bases(images, labels, k_max: int) -> np.ndarray:
+    """One orthonormal basis per class: the first ``k_max`` left singular vectors of its images.
+
+    The classical SVD classifier (Eldén, *Matrix Methods in Data Mining and
+    Pattern Recognition*, ch. 10). Introduced in the chapter "SVD from
+    scratch".
+
+    Parameters
+    ----------
+    images : array (N, d)
+        One flattened image per row (not centred).
+    labels : array (N,)
+        Integer classes 0 … C − 1; every class needs at least ``k_max`` images.
+    k_max : int
+        The largest subspace dimension a prediction will use (at most d).
+
+    Returns
+    -------
+    array (C, d, k_max)
+        ``bases[c]`` has orthonormal columns spanning the dominant directions of class c.
+    """
+    images = validate.array(images, "images", ndim=2)
+    labels = validate.labels(labels, "labels", n=len(images))
+    k_max = validate.integer(k_max, "k_max (the largest subspace dimension)", low=1, high=images.shape[1])
+    classes = int(labels.max()) + 1
+    counts = np.bincount(labels, minlength=classes)
+    if counts.min() < k_max:
+        c = int(counts.argmin())
+        raise ValueError(f"class {c} has {counts[c]} images, fewer than k_max = {k_max}; lower k_max or add images.")
+    bases = np.empty((classes, images.shape[1], k_max))
+    for c in range(classes):
+        u, _, _ = np.linalg.svd(images[labels == c].T, full_matrices=False)
+        bases[c] = u[:, :k_max]
+    return bases
+
+
+def subspace_predict(bases, images, ks) -> np.ndarray:
+    """The class whose subspace is nearest, for each image and each dimension k in ``ks``.
+
+    The residual of x to the span of a class's first k basis vectors U_k is
+    ‖x − U_k U_kᵀ x‖, and since U_k has orthonormal columns its square is
+    ‖x‖² − Σ_{i≤k} (u_iᵀ x)²: one matrix product gives every k at once.
+
+    Returns
+    -------
+    array (len(ks), N) of int
+        ``predictions[j, i]``: the predicted class of image i with k = ks[j].
+    """
+    bases = validate.array(bases, "bases", ndim=3)
+    images = validate.array(images, "images", ndim=2)
+    if images.shape[1] != bases.shape[1]:
+        raise ValueError(f"images have {images.shape[1]} pixels but the bases have {bases.shape[1]} rows.")
+    ks = _ranks(ks, bases.shape[2], f"the {bases.shape[2]} basis vectors per class")
+    coef2 = (images @ bases) ** 2  # (classes, N, k_max): every u_iᵀx at once
+    norms2 = np.einsum("nd,nd->n", images, images)
+    predictions = []
+    for k in ks:
+        residual2 = norms2[None, :] - coef2[:, :, :k].sum(axis=2)  # (classes, N)
+        predictions.append(residual2.argmin(axis=0))
+    return np.asarray(predictions)

@@ -91,6 +91,7 @@ CHECK_SPECS = [
         },
     ),
     spec(selfcheck.check, _context("convsvd-ex-null"), {"model": NOT_A_MODEL + [TinyConvNet(in_channels=3)]}),
+    spec(selfcheck.check, _context("svd-ex-subspace"), {"true": LABELS, "pred": LABELS}),
     spec(selfcheck.check, _context("convsvd-ex-opnorm"), {"model": NOT_A_MODEL + [TinyConvNet(width=2), CNN]}),
     spec(
         selfcheck.check,

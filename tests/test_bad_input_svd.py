@@ -88,6 +88,20 @@ SPECS = [
         says={"ks": ("ks", "rank k")},
         extra=[("train_y", Y[:5]), ("test_y", "abc"), ("test_x", X[:, :3])],
     ),
+    spec(
+        svd.subspace_bases,
+        {"images": X, "labels": Y, "k_max": 3},
+        {"images": "matrix", "k_max": "rank"},
+        says={"k_max": "k_max"},
+        extra=[("labels", Y[:5]), ("labels", Y + 0.5), ("labels", -Y), ("k_max", 11)],
+    ),
+    spec(
+        svd.subspace_predict,
+        {"bases": svd.subspace_bases(X, Y, 3), "images": X[:4], "ks": [1, 3]},
+        {"images": "matrix", "ks": "rank_list"},
+        says={"ks": ("ks", "rank k")},
+        extra=[("bases", np.ones((2, 5))), ("bases", "abc"), ("images", X[:4, :3])],
+    ),
     spec(svd.check_rank, {"k": 2, "top": 3, "what": "the test"}, {"k": "rank"}, says={"k": "rank k"}),
     spec(svd.positive_int, {"value": 2, "name": "the count"}, {"value": "pos_int"}, says={"value": "the count"}),
 ]

@@ -178,6 +178,13 @@ def _operator_norm():
     return float(torch.linalg.svdvals(k_hat).max()), dict(model=model)
 
 
+def _worst_recall():
+    true = np.repeat(np.arange(10), 5)
+    pred = true.copy()
+    pred[true == 7] = [7, 1, 1, 7, 2]  # digit 7: 2 of 5 right, every other digit 5 of 5
+    return 7, dict(true=true, pred=pred)
+
+
 # label -> a function giving (a right answer, the context the check needs)
 RIGHT = {
     "datasets-ex-subset": _subset,
@@ -189,6 +196,7 @@ RIGHT = {
     "param-ex-3": lambda: (0.0, {}),
     "train-ex-confusion": _confusion,
     "svd-ex-rank-one": lambda: (15.0, {}),
+    "svd-ex-subspace": _worst_recall,
     "cs-ex-pt": _phase_transition,
     "cs-ex-coherence": lambda: (8.0, dict(shape=(8, 8))),
     "cs-ex-jl": _jl,
@@ -259,6 +267,7 @@ def test_the_confusion_check_explains_a_missing_or_malformed_pair():
         ("datasets-ex-gray", "data="),
         ("datasets-ex-subset", "labels="),
         ("train-ex-confusion", "true=.*pred="),
+        ("svd-ex-subspace", "true=.*pred="),
         ("cs-ex-jl", "points="),
         ("cs-ex-coherence", "shape="),
         ("convsvd-ex-null", "model="),

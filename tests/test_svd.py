@@ -336,3 +336,44 @@ def test_rank_for_energy_never_exceeds_the_number_of_values():
     assert svd.rank_for_energy(s, 1.0) == 2
     assert svd.rank_for_energy(s, 0.8) == 1
     assert all(1 <= svd.rank_for_energy(RNG.random(7), f) <= 7 for f in (0.1, 0.9, 1.0))
+
+
+def _subspace_data(n_per=30, d=12, dim=2, classes=3, noise=1e-3, seed=0):
+    rng = np.random.default_rng(seed)
+    spans = [np.linalg.qr(rng.standard_normal((d, dim)))[0] for _ in range(classes)]
+    x = np.vstack([rng.standard_normal((n_per, dim)) @ q.T for q in spans])
+    y = np.repeat(np.arange(classes), n_per)
+    return x + noise * rng.standard_normal(x.shape), y
+
+
+def test_subspace_classifier_finds_classes_that_live_in_subspaces():
+    x, y = _subspace_data()
+    bases = svd.subspace_bases(x, y, 4)
+    assert bases.shape == (3, 12, 4)
+    for c in range(3):  # orthonormal columns
+        assert np.allclose(bases[c].T @ bases[c], np.eye(4), atol=1e-12)
+    rng = np.random.default_rng(2)
+    fresh = np.vstack([rng.standard_normal((10, 2)) @ bases[c][:, :2].T for c in range(3)])
+    pred = svd.subspace_predict(bases, fresh, [2, 4])
+    assert pred.shape == (2, 30)
+    assert (pred == np.repeat(np.arange(3), 10)).all()
+
+
+def test_subspace_predict_is_the_smallest_residual():
+    x, y = _subspace_data(dim=3, noise=0.3)
+    bases = svd.subspace_bases(x, y, 5)
+    xt = np.random.default_rng(3).standard_normal((40, 12))
+    for k, pred in zip([1, 3, 5], svd.subspace_predict(bases, xt, [1, 3, 5])):
+        res = np.stack([np.linalg.norm(xt.T - b[:, :k] @ (b[:, :k].T @ xt.T), axis=0) for b in bases])
+        assert (pred == res.argmin(0)).all()
+
+
+def test_subspace_classifier_refuses_what_it_cannot_do():
+    x, y = _subspace_data()
+    with pytest.raises(ValueError, match="class 0 has 2 images, fewer than k_max = 4"):
+        svd.subspace_bases(x[28:], y[28:], 4)
+    bases = svd.subspace_bases(x, y, 4)
+    with pytest.raises(ValueError, match="rank k must be an integer from 1 to 4"):
+        svd.subspace_predict(bases, x, [5])
+    with pytest.raises(ValueError, match="images have 11 pixels but the bases have 12 rows"):
+        svd.subspace_predict(bases, x[:, :11], [2])
