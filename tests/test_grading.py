@@ -110,9 +110,10 @@ def test_a_right_submission_gets_full_marks(graded):
         "convsvd-ex-bias": ("1", "1", ""),
         "convsvd-ex-orthogonal": ("1", "1", ""),
         "convsvd-ex-null": ("1", "1", ""),
+        "convsvd-ex-opnorm": ("1", "1", ""),
     }
     written = [r for (_, part), r in graded["table"]["right"].items() if part == "written"]
-    assert len(written) == 4 and all(r["score"] == "0" and r["flag"] == "no answer" for r in written)
+    assert len(written) == 5 and all(r["score"] == "0" and r["flag"] == "no answer" for r in written)
 
 
 def test_a_wrong_answer_and_a_raising_cell_cost_only_their_own_exercise(graded):
@@ -120,6 +121,7 @@ def test_a_wrong_answer_and_a_raising_cell_cost_only_their_own_exercise(graded):
     assert got["convsvd-ex-bias"] == ("0", "1", "")  # wrong answer
     assert got["convsvd-ex-orthogonal"] == ("0", "1", "")  # its answer cell raises ZeroDivisionError
     assert got["convsvd-ex-null"] == ("1", "1", "")  # the rest of the notebook still ran
+    assert got["convsvd-ex-opnorm"] == ("1", "1", "")
 
 
 def test_tampered_self_checks_score_zero_and_are_flagged(graded):
@@ -138,13 +140,13 @@ def test_the_csv_has_one_row_per_graded_cell(graded):
     with open(graded["csv"]) as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == G.COLUMNS
-    assert len(rows) == 4 * 7 and {r["chapter"] for r in rows} == {CH}
+    assert len(rows) == 4 * 9 and {r["chapter"] for r in rows} == {CH}
     assert {r["student"] for r in rows} == {"right", "mixed", "tampered", "crashes"}
 
 
 def test_a_notebook_nbgrader_cannot_run_gets_no_score_and_says_why(graded):
     rows = graded["table"]["crashes"].values()
-    assert len(rows) == 7 and all(r["score"] == "" and r["autograder_score"] == "" for r in rows)
+    assert len(rows) == 9 and all(r["score"] == "" and r["autograder_score"] == "" for r in rows)
     assert {r["flag"] for r in rows} == {"autograde failed: DeadKernelError: Kernel died"}
 
 
@@ -153,7 +155,7 @@ def test_the_release_leaks_no_solution_and_keeps_the_checks(graded):
     original = nbformat.read(REPO / "book" / f"{CH}.ipynb", 4)
     text = "\n".join(c.source for c in student.cells)
     assert not solution_lines(original, text) and "```{solution}" not in text
-    assert "BEGIN SOLUTION" not in text and text.count(G.CODE_STUB) == 3
+    assert "BEGIN SOLUTION" not in text and text.count(G.CODE_STUB) == 4
     for cell in original.cells:
         if set(tags(cell)) & {"exercise", "self-check"}:
             assert cell.source.rstrip() in text
