@@ -10,16 +10,9 @@ from badinput import bad_cases, check_bad, spec
 
 from helpers import cache, config
 
-
-class Bad(list):
-    """A kind of one's own: a list of bad values, hashable (by identity) as good_cases needs."""
-
-    __hash__ = object.__hash__
-
-
 # Folders inside the cache: wrong types, empty, leaving the cache, unreadable names.
-BAD_SUB = Bad([3, True, 1.5, b"checkpoints", ["a"], "", "  ", ".", "..", "../elsewhere", "a/../../b", "/tmp/x", "a\0b"])
-BAD_NAME = Bad([None, 3, True, b"f.pt", "", "..", "../f.pt", "/etc/passwd", "x/../../f.pt", "f\0.pt"])
+BAD_SUB = [3, True, 1.5, b"checkpoints", ["a"], "", "  ", ".", "..", "../elsewhere", "a/../../b", "/tmp/x", "a\0b"]
+BAD_NAME = [None, 3, True, b"f.pt", "", "..", "../f.pt", "/etc/passwd", "x/../../f.pt", "f\0.pt"]
 
 
 def _write(tmp: Path) -> None:
@@ -39,13 +32,13 @@ SPECS = [
     spec(
         cache.cache_path,
         {"sub": "checkpoints", "name": "net.pt"},
-        {"sub": Bad(BAD_SUB + [None]), "name": BAD_NAME},
+        {"sub": (BAD_SUB + [None]), "name": BAD_NAME},
     ),
     spec(
         cache.atomic_write,
         _atomic_write_args,
         {
-            "path": Bad([None, 3, True, b"/tmp/f", "", "  ", ".", "/", "dir/", "f\0.bin", ["f.bin"]]),
+            "path": ([None, 3, True, b"/tmp/f", "", "  ", ".", "/", "dir/", "f\0.bin", ["f.bin"]]),
             "write": "callable",
         },
         extra=[("write", b"bytes"), ("path", Path("."))],
@@ -54,14 +47,14 @@ SPECS = [
         cache.cache_key,
         {"model": "m", "seed": 0, "lr": 1e-3},
         {
-            "seed": Bad([{1, "a"}, {None, 2}, {"x", (1, 2)}, _address(), lambda: 0, {1: "a", "b": 2}]),
-            "model": Bad([[{object(), object()}], {"k": _address()}, np.array(["a", "b"], dtype=object)]),
+            "seed": ([{1, "a"}, {None, 2}, {"x", (1, 2)}, _address(), lambda: 0, {1: "a", "b": 2}]),
+            "model": ([[{object(), object()}], {"k": _address()}, np.array(["a", "b"], dtype=object)]),
         },
     ),
     spec(
         cache.code_fingerprint,
         {"modules": ["data"]},
-        {"modules": Bad(["data", b"data", 3, True, [3], [], ["../config"], ["data.py"], ["nope"], [None], {"a": 1}])},
+        {"modules": (["data", b"data", 3, True, [3], [], ["../config"], ["data.py"], ["nope"], [None], {"a": 1}])},
         says={"modules": ("modules", "module")},
     ),
 ]

@@ -11,12 +11,6 @@ from helpers import claims, publish
 from helpers.config import setup
 
 
-class Bad(list):
-    """A kind of one's own: a list of bad values, hashable (by identity) as good_cases needs."""
-
-    __hash__ = object.__hash__
-
-
 @pytest.fixture(autouse=True)
 def fresh_store(monkeypatch):
     """Each test glues into an empty store; myst_nb's glue is replaced by a recorder."""
@@ -39,7 +33,7 @@ SPECS = [
         claims.expect,
         _expect_args,
         {
-            "condition": Bad(
+            "condition": (
                 [
                     1,
                     0,
@@ -56,19 +50,19 @@ SPECS = [
                     [[True], [False, True]],
                 ]
             ),
-            "claim": Bad([3, None, True, "", "   ", ["a claim"], b"a claim"]),
-            "cfg": Bad([None, "cfg", 3, {"quick": True}, SimpleNamespace(quick=1), SimpleNamespace(quick=None)]),
+            "claim": ([3, None, True, "", "   ", ["a claim"], b"a claim"]),
+            "cfg": ([None, "cfg", 3, {"quick": True}, SimpleNamespace(quick=1), SimpleNamespace(quick=None)]),
         },
     ),
     spec(
         publish.glue,
         {"name": "acc", "variable": 98.25, "display": False},
-        {"name": Bad([3, None, True, 1.5, b"acc", "", "   ", ["acc"]]), "display": "flag"},
+        {"name": ([3, None, True, 1.5, b"acc", "", "   ", ["acc"]]), "display": "flag"},
     ),
     spec(
         publish.glued,
         _glued_args,
-        {"key": Bad([3, None, True, 1.5, b"acc", ["acc"], "", "  "])},
+        {"key": ([3, None, True, 1.5, b"acc", ["acc"], "", "  "])},
         extra=[("key", "acc:.2q"), ("key", "acc:q"), ("key", "label:.2f"), ("key", "label:d")],
         says={"key": ("key", "glued(")},
     ),

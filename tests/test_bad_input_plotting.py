@@ -10,7 +10,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from dataclasses import replace  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -872,12 +871,7 @@ def test_bad_input_is_refused_by_name(s, arg, value):
     assert all(len(f.axes) <= allowed for f in new), f"{s.name}({arg}=...) left a figure open after refusing"
 
 
-def _named_kinds_only(specs):
-    """The specs with their list kinds left out: ``good_cases`` only knows the named kinds (a list is unhashable)."""
-    return [replace(s, kinds={a: k for a, k in s.kinds.items() if isinstance(k, str)}) for s in specs]
-
-
-@pytest.mark.parametrize("s", good_cases(_named_kinds_only(SPECS)))
+@pytest.mark.parametrize("s", good_cases(SPECS))
 def test_numpy_scalars_are_accepted(s):
     check_good(s)
 

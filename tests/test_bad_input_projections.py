@@ -9,23 +9,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from badinput import NAN, bad_cases, check_bad, check_good, good_cases
-from badinput import spec as _spec
+from badinput import NAN, bad_cases, check_bad, check_good, good_cases, spec
 
 from helpers import projections
 from helpers.data import ImageData
-
-
-class Bad(list):
-    """A list of bad values used as a kind (hashable, so that ``good_cases`` can look kinds up)."""
-
-    __hash__ = object.__hash__
-
-
-def spec(fn, valid, kinds, **more):
-    """``badinput.spec``, with list kinds made hashable."""
-    return _spec(fn, valid, {arg: Bad(k) if isinstance(k, list) else k for arg, k in kinds.items()}, **more)
-
 
 N, SIDE = 20, 8
 D = SIDE * SIDE
